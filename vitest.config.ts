@@ -1,13 +1,36 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // Pure code (SIP core, registrar, auth, proxy logic, bridge internals) in Node.
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['test/sip/**/*.test.ts', 'test/registrar/**/*.test.ts', 'test/auth/**/*.test.ts', 'test/proxy/**/*.test.ts', 'test/udp-bridge/**/*.test.ts'],
+          include: ['test/{sip,registrar,auth,proxy,transport,udp-bridge}/**/*.test.ts'],
+        },
+      },
+      {
+        // Durable Objects, WebSockets, alarms and hibernation inside workerd.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret' } },
+          }),
+        ],
+        test: { name: 'workers', include: ['test/{objects,http}/**/*.test.ts'] },
+      },
+      {
+        // A really started Worker (wrangler test harness) with real SIP clients over real sockets.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
     ],

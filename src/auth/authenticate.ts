@@ -1,0 +1,77 @@
+/**
+ * Digest authentication of requests (RFC 3261 §22), split along the service's
+ * layout: the stateless checks (header syntax, realm, nonce signature and age)
+ * run where the request arrives, before any hop; the stateful ones (password
+ * hash, nonce-count replay) run in the AOR's object, which owns both.
+ * @module
+ */
+import { formatChallenge, parseCredentials, type DigestCredentials } from '../sip/auth-header.js';
+import { parseAlgorithm, verifyDigest, type DigestAlgorithm } from './digest.js';
+import { checkNonce } from './nonce.js';
+
+/** Stored credentials of a user: HA1 per algorithm, never the password. */
+export interface Account {
+  username: string;
+  realm: string;
+  ha1Md5: string;
+  ha1Sha256: string;
+}
+
+/** Outcome of the stateless check of an `Authorization`/`Proxy-Authorization` value. */
+export type Precheck =
+  | { kind: 'challenge'; stale: boolean }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'credentials'; credentials: DigestCredentials; algorithm: DigestAlgorithm };
+
+/** Inputs of {@link precheckCredentials}. */
+export interface PrecheckContext {
+  realm: string;
+  secret: Uint8Array;
+  now: number;
+  nonceTtlMs: number;
+}
+
+/**
+ * Check what can be checked without the user's state. Credentials for
+ * another realm, a forged or unknown nonce, or an algorithm we do not offer
+ * all lead to a fresh challenge; an expired genuine nonce to `stale=true`.
+ */
+export function precheckCredentials(value: string | undefined, ctx: PrecheckContext): Precheck {
+  if (value === undefined) return { kind: 'challenge', stale: false };
+  const parsed = parseCredentials(value);
+  if (!parsed.ok) return { kind: 'malformed', reason: parsed.error };
+  const credentials = parsed.value;
+  const algorithm = parseAlgorithm(credentials.algorithm);
+  if (algorithm === null || credentials.realm !== ctx.realm) return { kind: 'challenge', stale: false };
+  const status = checkNonce(ctx.secret, credentials.nonce, ctx.now, ctx.nonceTtlMs);
+  if (status === 'invalid') return { kind: 'challenge', stale: false };
+  if (status === 'stale') return { kind: 'challenge', stale: true };
+  return { kind: 'credentials', credentials, algorithm };
+}
+
+/**
+ * Challenge header values, one per algorithm (RFC 8760 §2.4). MD5 comes
+ * first: JsSIP and SIP.js read only the first challenge and speak only MD5,
+ * while RFC 8760 clients pick the strongest one they support from the list.
+ */
+export function challengeValues(realm: string, nonce: string, stale: boolean): string[] {
+  return (['MD5', 'SHA-256'] as const).map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
+}
+
+/** A fixed HA1 used when the user does not exist, so both paths cost the same. */
+const ABSENT_HA1 = '0'.repeat(64);
+
+/**
+ * Verify the digest against the account. An unknown user is verified against
+ * a dummy HA1 and fails exactly like a wrong password (no user enumeration).
+ */
+export function verifyAccount(
+  credentials: DigestCredentials,
+  algorithm: DigestAlgorithm,
+  account: Account | null,
+  method: string,
+): boolean {
+  const ha1 = account ? (algorithm === 'MD5' ? account.ha1Md5 : account.ha1Sha256) : ABSENT_HA1;
+  const good = verifyDigest(credentials, ha1, method);
+  return good && account !== null && credentials.username === account.username;
+}

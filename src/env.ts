@@ -1,0 +1,24 @@
+/**
+ * Bindings of the Worker (wrangler.toml `[vars]`, secrets, Durable Object namespaces).
+ * @module
+ */
+import type { AorObject } from './objects/aor-object.js';
+import type { FlowObject } from './objects/flow-object.js';
+
+/** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
+export interface Env {
+  FLOW: DurableObjectNamespace<FlowObject>;
+  AOR: DurableObjectNamespace<AorObject>;
+  /** SIP domain served here, e.g. `edge-sip.test`. */
+  SIP_DOMAIN?: string;
+  /** Digest realm; defaults to SIP_DOMAIN. */
+  SIP_REALM?: string;
+  MIN_EXPIRES?: string;
+  MAX_EXPIRES?: string;
+  DEFAULT_EXPIRES?: string;
+  NONCE_TTL?: string;
+  /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
+  ADMIN_TOKEN?: string;
+  /** HMAC key that signs digest nonces (secret). */
+  NONCE_SECRET?: string;
+}

@@ -1,0 +1,84 @@
+/**
+ * `/api/v1`: the admin API. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`;
+ * without a configured token the API refuses everything.
+ * @module
+ */
+import { Hono } from 'hono';
+import type { Context, Next } from 'hono';
+import type { Env } from '../env.js';
+import { readConfig } from '../config.js';
+import { computeHA1 } from '../auth/digest.js';
+import { timingSafeEqual } from '../auth/hash.js';
+
+type AppEnv = { Bindings: Env };
+
+/** User names accepted by the API: a conservative subset of the SIP user part (RFC 3261 §25.1). */
+const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._~+-]{0,63}$/;
+
+/** Bearer-token guard. */
+export async function requireAdmin(c: Context<AppEnv>, next: Next): Promise<Response | void> {
+  const token = c.env.ADMIN_TOKEN;
+  if (!token) return c.json({ error: 'admin API disabled: ADMIN_TOKEN is not configured' }, 503);
+  const auth = c.req.header('authorization') ?? '';
+  const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+  if (!given || !timingSafeEqual(given, token)) {
+    return c.json({ error: 'missing or wrong bearer token' }, 401, { 'WWW-Authenticate': 'Bearer realm="edge-sip"' });
+  }
+  await next();
+}
+
+function aorStub(c: Context<AppEnv>, user: string) {
+  const aor = `sip:${user}@${readConfig(c.env).domain}`;
+  return { aor, stub: c.env.AOR.get(c.env.AOR.idFromName(aor)) };
+}
+
+/** The `/api/v1` routes. */
+export const admin = new Hono<AppEnv>();
+admin.use('*', requireAdmin);
+
+admin.put('/users/:user', async (c) => {
+  const user = c.req.param('user');
+  if (!USER_NAME.test(user)) return c.json({ error: 'user name must match ' + USER_NAME.source }, 400);
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json({ error: 'body must be JSON: {"password": "..."}' }, 400);
+  }
+  const password = (body as { password?: unknown } | null)?.password;
+  if (typeof password !== 'string' || password.length < 4 || password.length > 256) {
+    return c.json({ error: '"password" must be a string of 4 to 256 characters' }, 400);
+  }
+  const { realm } = readConfig(c.env);
+  const { aor, stub } = aorStub(c, user);
+  const { created } = await stub.putAccount({
+    username: user,
+    realm,
+    ha1Md5: computeHA1('MD5', user, realm, password),
+    ha1Sha256: computeHA1('SHA-256', user, realm, password),
+  });
+  return c.json({ user, aor, realm }, created ? 201 : 200);
+});
+
+admin.get('/users/:user', async (c) => {
+  const user = c.req.param('user');
+  if (!USER_NAME.test(user)) return c.json({ error: 'no such user' }, 404);
+  const { aor, stub } = aorStub(c, user);
+  if (!(await stub.hasAccount())) return c.json({ error: 'no such user' }, 404);
+  return c.json({ user, aor });
+});
+
+admin.delete('/users/:user', async (c) => {
+  const user = c.req.param('user');
+  if (!USER_NAME.test(user)) return c.json({ error: 'no such user' }, 404);
+  const { stub } = aorStub(c, user);
+  return (await stub.deleteAccount()) ? c.body(null, 204) : c.json({ error: 'no such user' }, 404);
+});
+
+admin.get('/users/:user/bindings', async (c) => {
+  const user = c.req.param('user');
+  if (!USER_NAME.test(user)) return c.json({ error: 'no such user' }, 404);
+  const { aor, stub } = aorStub(c, user);
+  if (!(await stub.hasAccount())) return c.json({ error: 'no such user' }, 404);
+  return c.json({ aor, bindings: await stub.listBindings() });
+});

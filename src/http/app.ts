@@ -1,0 +1,22 @@
+/**
+ * The Worker's HTTP surface (Hono): `/sip` WebSocket, `/api/v1` admin API, `/healthz`.
+ * @module
+ */
+import { Hono } from 'hono';
+import type { Env } from '../env.js';
+import { log } from '../log.js';
+import { admin } from './admin.js';
+import { sipWebSocket } from './sip-ws.js';
+
+/** The application. */
+export const app = new Hono<{ Bindings: Env }>();
+
+app.get('/sip', sipWebSocket);
+app.route('/api/v1', admin);
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+app.onError((err, c) => {
+  log('error', 'http handler failed', { path: new URL(c.req.url).pathname, error: String(err) });
+  return c.json({ error: 'internal error' }, 500);
+});

@@ -1,0 +1,9 @@
+/**
+ * Worker entry: the Hono app and the Durable Object classes. No logic here.
+ * @module
+ */
+import { app } from './http/app.js';
+
+export { AorObject } from './objects/aor-object.js';
+export { FlowObject } from './objects/flow-object.js';
+export default app;

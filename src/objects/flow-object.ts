@@ -1,0 +1,210 @@
+/**
+ * One Durable Object per WebSocket connection (a flow): it owns the
+ * hibernatable socket, frames SIP messages (RFC 7118), answers what needs no
+ * state (keep-alives, challenges, OPTIONS) and hands the rest to AOR objects.
+ * @module
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env.js';
+import { readConfig, type Config } from '../config.js';
+import { log } from '../log.js';
+import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
+import { createNonce } from '../auth/nonce.js';
+import { SipError } from '../sip/errors.js';
+import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
+import { parseMessage } from '../sip/parse.js';
+import { createResponse, errorResponse } from '../sip/response.js';
+import { serialize, serializeToString } from '../sip/serialize.js';
+import { addressOfRecord } from '../sip/uri.js';
+import { validateRequest, type RequestEssentials } from '../sip/validate.js';
+import type { Flow, FlowTransport } from '../transport/flow.js';
+import { flowSource } from '../transport/flow.js';
+import { stampReceived } from '../transport/received.js';
+import { classifyFrame, isUtf8 } from '../transport/ws-frames.js';
+
+/** State of the connection that survives hibernation (socket attachment, ≤ 16 KiB). */
+interface FlowAttachment {
+  flow: Flow;
+  /** AORs that hold a binding on this flow: told when the flow closes. */
+  aors: string[];
+}
+
+/** Headers the Worker sets when it hands an upgrade to a flow (never trusted from clients). */
+export const FLOW_HEADERS = { transport: 'x-edge-flow-transport', ip: 'x-edge-flow-ip', port: 'x-edge-flow-port' } as const;
+
+/** Methods this service answers or relays, for `Allow` (RFC 3261 §20.5). */
+export const ALLOWED_METHODS = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, MESSAGE, INFO, UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE';
+
+/** A WebSocket connection's object. Named by a unique id per connection. */
+export class FlowObject extends DurableObject<Env> {
+  private readonly config: Config;
+  /** Frames that could not be answered, since this instance woke (also logged). */
+  dropped = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = readConfig(env);
+    // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
+  }
+
+  /** Accept the WebSocket upgrade the Worker routed here (subprotocol already checked). */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      return new Response('Expected a WebSocket upgrade', { status: 426 });
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    const port = Number.parseInt(request.headers.get(FLOW_HEADERS.port) ?? '', 10);
+    const flow: Flow = {
+      id: this.ctx.id.toString(),
+      transport: (request.headers.get(FLOW_HEADERS.transport) ?? 'WS') as FlowTransport,
+      remoteIp: request.headers.get(FLOW_HEADERS.ip) ?? '0.0.0.0',
+      remotePort: Number.isInteger(port) && port > 0 && port < 65536 ? port : null,
+      connectedAt: Date.now(),
+    };
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ flow, aors: [] } satisfies FlowAttachment);
+    return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as FlowAttachment;
+    const frame = classifyFrame(data);
+    if (frame.kind === 'keepalive') {
+      if (frame.reply !== null) ws.send(frame.reply);
+      return;
+    }
+    if (frame.kind === 'too-large') {
+      const head = parseMessage(frame.head);
+      const req = head.ok ? (head.value.type === 'request' ? head.value : undefined) : head.error.request;
+      if (req) this.send(ws, errorResponse(req, new SipError(513, `Message Too Large (limit 65536 bytes)`)));
+      else this.drop(att.flow, `frame of ${frame.bytes} bytes over the limit`);
+      return;
+    }
+    const parsed = parseMessage(frame.data);
+    if (!parsed.ok) {
+      const { request, reason, status } = parsed.error;
+      if (request) this.send(ws, errorResponse(request, new SipError(status, reason)));
+      else this.drop(att.flow, reason);
+      return;
+    }
+    const msg: SipMessage = parsed.value;
+    if (msg.type === 'response') {
+      this.drop(att.flow, 'response with no matching transaction');
+      return;
+    }
+    const res = await this.onRequest(ws, att, msg);
+    if (res) this.send(ws, res);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    await this.closed(ws, code);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.closed(ws, 1006);
+  }
+
+  private async closed(ws: WebSocket, code: number): Promise<void> {
+    const att = ws.deserializeAttachment() as FlowAttachment | null;
+    if (!att) return;
+    await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
+    log('info', 'flow closed', { flow: att.flow.id, code, aors: att.aors.length });
+  }
+
+  /** Handle one request; returns the response to send, if any. Errors map to responses here only. */
+  private async onRequest(ws: WebSocket, att: FlowAttachment, req: SipRequest): Promise<SipResponse | null> {
+    try {
+      const checked = validateRequest(req);
+      if (!checked.ok) throw checked.error;
+      const ess = checked.value;
+      stampReceived(req, ess.vias[0]!, att.flow);
+      switch (req.method) {
+        case 'REGISTER':
+          return await this.register(ws, att, req, ess);
+        case 'OPTIONS':
+          return createResponse(req, 200, {
+            headers: [['Allow', ALLOWED_METHODS], ['Accept', 'application/sdp, text/plain, application/MANSCDP+xml'], ['Supported', 'path, outbound']],
+          });
+        case 'ACK':
+          return null;
+        default:
+          throw new SipError(405, undefined, [['Allow', ALLOWED_METHODS]]);
+      }
+    } catch (err) {
+      if (err instanceof SipError) return errorResponse(req, err);
+      log('error', 'request failed', { flow: att.flow.id, method: req.method, callId: req.headers.get('call-id'), error: String(err) });
+      return errorResponse(req, new SipError(500, 'Server Internal Error'));
+    }
+  }
+
+  /** REGISTER: challenge here (no hop), authenticate and bind in the AOR's object (one hop). */
+  private async register(ws: WebSocket, att: FlowAttachment, req: SipRequest, ess: RequestEssentials): Promise<SipResponse> {
+    const to = ess.to.uri;
+    if (to.scheme !== 'sip' && to.scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
+    // RFC 3261 §10.3 step 1: only this domain's AORs are registered here.
+    if (to.host !== this.config.domain) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);
+    if (this.config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
+    const now = Date.now();
+    const pre = precheckCredentials(req.headers.get('authorization'), {
+      realm: this.config.realm, secret: this.config.nonceSecret, now, nonceTtlMs: this.config.nonceTtlMs,
+    });
+    if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
+    if (pre.kind === 'challenge') return this.challenge(req, pre.stale, now);
+    const aor = addressOfRecord(to);
+    // A user registers only their own AOR (RFC 3261 §10.3 step 3).
+    if (`sip:${pre.credentials.username}@${this.config.domain}` !== aor) {
+      throw new SipError(403, 'Forbidden (credentials do not match the AOR)');
+    }
+    const reply = await this.aor(aor).register({
+      credentials: pre.credentials,
+      algorithm: pre.algorithm,
+      method: req.method,
+      request: {
+        contacts: req.headers.values('contact'),
+        expires: req.headers.get('expires') ?? null,
+        callId: ess.callId,
+        cseq: ess.cseq.seq,
+        flowId: att.flow.id,
+        source: flowSource(att.flow),
+        path: req.headers.values('path'),
+        userAgent: req.headers.get('user-agent') ?? null,
+      },
+    });
+    if (reply.kind === 'challenge') return this.challenge(req, reply.stale, now);
+    if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
+    this.trackAor(ws, att, aor, reply.flowBound);
+    const headers: Array<[string, string]> = reply.contacts.map((c) => ['Contact', c]);
+    if (req.headers.values('contact').some((c) => c.includes('reg-id'))) headers.push(['Require', 'outbound']);
+    headers.push(['Date', new Date(now).toUTCString()]);
+    return createResponse(req, 200, { headers });
+  }
+
+  private challenge(req: SipRequest, stale: boolean, now: number): SipResponse {
+    const nonce = createNonce(this.config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(8)));
+    const headers = challengeValues(this.config.realm, nonce, stale).map((v): [string, string] => ['WWW-Authenticate', v]);
+    return createResponse(req, 401, { headers });
+  }
+
+  private trackAor(ws: WebSocket, att: FlowAttachment, aor: string, bound: boolean): void {
+    const has = att.aors.includes(aor);
+    if (bound === has) return;
+    att.aors = bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor);
+    ws.serializeAttachment(att);
+  }
+
+  private aor(aor: string): DurableObjectStub<import('./aor-object.js').AorObject> {
+    return this.env.AOR.get(this.env.AOR.idFromName(aor));
+  }
+
+  /** Send a message on the socket: text frame when it is UTF-8, binary otherwise (RFC 7118 §5.1). */
+  private send(ws: WebSocket, msg: SipMessage): void {
+    ws.send(isUtf8(msg.body) ? serializeToString(msg) : serialize(msg));
+  }
+
+  private drop(flow: Flow, reason: string): void {
+    this.dropped++;
+    log('warn', 'frame dropped', { flow: flow.id, reason });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Bindings of an address-of-record (RFC 3261 §10.3) and their expiry math.
+ * @module
+ */
+
+/** One registered contact of an AOR. */
+export interface Binding {
+  /** Identity used to replace a binding: `instance reg-id` (RFC 5626 §6) or the contact URI. */
+  key: string;
+  /** Contact value as returned in the 200, without its `expires` parameter. */
+  contact: string;
+  /** Contact URI text. */
+  uri: string;
+  /** Preference, 0..1 (RFC 3261 §20.10), null when the UA gave none. */
+  q: number | null;
+  /** Unix ms at which the registration ends. */
+  expiresAt: number;
+  callId: string;
+  cseq: number;
+  /** `+sip.instance` value (RFC 5626 §4.1), unquoted. */
+  instanceId: string | null;
+  regId: number | null;
+  /** FlowObject id of the connection the REGISTER came on: the binding dies with it. */
+  flowId: string;
+  /** Peer address the REGISTER came from. */
+  source: string;
+  /** Path header values (RFC 3327), in order. */
+  path: string[];
+  userAgent: string | null;
+  /** Unix ms of the last REGISTER that touched the binding. */
+  updatedAt: number;
+}
+
+/**
+ * Late refreshes are tolerated for this long after expiry: browsers refresh
+ * close to the deadline (SIP.js at 99 % of the interval) and clocks differ.
+ */
+export const EXPIRY_GRACE_MS = 30_000;
+
+/** True while the binding is usable (within its interval plus the grace margin). */
+export function isLive(b: Binding, now: number): boolean {
+  return now < b.expiresAt + EXPIRY_GRACE_MS;
+}
+
+/** Seconds left in a binding's interval, as reported in the `expires` parameter. */
+export function remainingSeconds(b: Binding, now: number): number {
+  return Math.max(0, Math.ceil((b.expiresAt - now) / 1000));
+}
+
+/** The moment the earliest binding stops being live, or null when there is none. */
+export function nextDeadline(bindings: readonly Binding[]): number | null {
+  let min: number | null = null;
+  for (const b of bindings) {
+    const t = b.expiresAt + EXPIRY_GRACE_MS;
+    if (min === null || t < min) min = t;
+  }
+  return min;
+}
+
+/** Contact header values for a 200 to REGISTER: every current binding with its expires (RFC 3261 §10.3 step 8). */
+export function contactValues(bindings: readonly Binding[], now: number): string[] {
+  return bindings.map((b) => `${b.contact};expires=${remainingSeconds(b, now)}`);
+}
+
+/** Bindings ordered for forking and display: highest q first, then most recent. */
+export function byPreference(bindings: readonly Binding[]): Binding[] {
+  return [...bindings].sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.updatedAt - a.updatedAt);
+}

@@ -1,0 +1,162 @@
+/**
+ * The registrar's REGISTER processing, RFC 3261 §10.3 steps 6–8, with
+ * RFC 5626 instance/reg-id replacement. Pure: the caller loads bindings,
+ * passes the clock, and persists what comes back.
+ * @module
+ */
+import { fail, ok, type Result } from '../sip/message.js';
+import { parseContactList, type NameAddr } from '../sip/name-addr.js';
+import { formatParams, unquote } from '../sip/params.js';
+import { formatUri, uriEquals, parseUri } from '../sip/uri.js';
+import { SipError } from '../sip/errors.js';
+import { isLive, type Binding } from './bindings.js';
+
+/** Interval policy of the registrar. */
+export interface RegistrarPolicy {
+  minExpires: number;
+  maxExpires: number;
+  defaultExpires: number;
+  /** Most bindings one AOR may hold; the least recently refreshed one makes room. */
+  maxBindings: number;
+}
+
+/** What the registrar needs from a REGISTER (already authenticated). */
+export interface RegisterRequest {
+  /** Contact header entries, list-split. Empty for a query (RFC 3261 §10.2.3). */
+  contacts: string[];
+  /** Raw Expires header value, or null. */
+  expires: string | null;
+  callId: string;
+  cseq: number;
+  flowId: string;
+  source: string;
+  path: string[];
+  userAgent: string | null;
+}
+
+/** The AOR's bindings after a REGISTER. */
+export interface RegisterOutcome {
+  bindings: Binding[];
+  /** Whether anything other than a refresh of timers changed. */
+  changed: boolean;
+}
+
+const MAX_DELTA = 4294967295;
+
+function parseDelta(text: string, what: string): Result<number, SipError> {
+  if (!/^\d{1,10}$/.test(text)) return fail(new SipError(400, `Invalid ${what}`));
+  const n = Number(text);
+  return n > MAX_DELTA ? fail(new SipError(400, `Invalid ${what}`)) : ok(n);
+}
+
+function bindingKey(c: NameAddr, uriText: string): { key: string; instanceId: string | null; regId: number | null } {
+  const inst = c.params.get('+sip.instance');
+  const reg = c.params.get('reg-id');
+  const instanceId = inst ? unquote(inst) : null;
+  const regId = reg && /^\d{1,10}$/.test(reg) ? Number(reg) : null;
+  // RFC 5626 §6: a REGISTER with the same instance and reg-id replaces the flow's binding.
+  if (instanceId !== null && regId !== null) return { key: `instance:${instanceId} reg-id:${regId}`, instanceId, regId };
+  return { key: `uri:${uriText}`, instanceId, regId };
+}
+
+/** Contact value as stored: `<uri>` plus header params other than `expires` (returned separately). */
+function storedContact(c: NameAddr): string {
+  const params = new Map(c.params);
+  params.delete('expires');
+  const name = c.displayName ? `${c.displayName} ` : '';
+  return `${name}<${formatUri(c.uri)}>${formatParams(params)}`;
+}
+
+function sameBinding(b: Binding, key: string, uriText: string): boolean {
+  if (b.key === key) return true;
+  if (!key.startsWith('uri:') || !b.key.startsWith('uri:')) return false;
+  const x = parseUri(b.uri);
+  const y = parseUri(uriText);
+  return x.ok && y.ok && uriEquals(x.value, y.value);
+}
+
+/**
+ * RFC 3261 §10.3 step 7: a binding with the same Call-ID is only updated by a
+ * higher CSeq; otherwise the whole update is aborted.
+ */
+function outOfOrder(b: Binding, req: RegisterRequest): boolean {
+  return b.callId === req.callId && req.cseq <= b.cseq;
+}
+
+/**
+ * Apply a REGISTER to an AOR's bindings. Expired bindings are dropped on the
+ * way. Errors are the responses RFC 3261 §10.3 asks for (400, 423, 500).
+ */
+export function applyRegister(
+  current: readonly Binding[],
+  req: RegisterRequest,
+  policy: RegistrarPolicy,
+  now: number,
+): Result<RegisterOutcome, SipError> {
+  let bindings = current.filter((b) => isLive(b, now));
+  let changed = bindings.length !== current.length;
+  if (req.contacts.length === 0) return ok({ bindings, changed });
+
+  let headerExpires: number | null = null;
+  if (req.expires !== null) {
+    const e = parseDelta(req.expires.trim(), 'Expires');
+    if (!e.ok) return e;
+    headerExpires = e.value;
+  }
+  const list = parseContactList(req.contacts);
+  if (!list.ok) return fail(new SipError(400, `Invalid Contact: ${list.error}`));
+
+  if (list.value === '*') {
+    // RFC 3261 §10.3 step 6: "*" only with Expires: 0 and no other Contact.
+    if (headerExpires !== 0) return fail(new SipError(400, 'Wildcard Contact requires Expires: 0'));
+    if (bindings.some((b) => outOfOrder(b, req))) return fail(new SipError(500, 'Out of Order Request'));
+    return ok({ bindings: [], changed: changed || bindings.length > 0 });
+  }
+
+  for (const c of list.value) {
+    if (c.uri.scheme !== 'sip' && c.uri.scheme !== 'sips') {
+      return fail(new SipError(400, `Unsupported Contact URI scheme ${c.uri.scheme}`));
+    }
+    const param = c.params.get('expires');
+    let expires = headerExpires ?? policy.defaultExpires;
+    if (param !== undefined && param !== null) {
+      const e = parseDelta(param, 'Contact expires');
+      if (!e.ok) return e;
+      expires = e.value;
+    }
+    if (expires !== 0 && expires < policy.minExpires) {
+      return fail(new SipError(423, 'Interval Too Brief', [['Min-Expires', String(policy.minExpires)]]));
+    }
+    expires = Math.min(expires, policy.maxExpires);
+    const uriText = formatUri(c.uri);
+    const { key, instanceId, regId } = bindingKey(c, uriText);
+    const existing = bindings.find((b) => sameBinding(b, key, uriText));
+    if (existing && outOfOrder(existing, req)) return fail(new SipError(500, 'Out of Order Request'));
+    bindings = bindings.filter((b) => b !== existing);
+    if (expires === 0) {
+      changed ||= existing !== undefined;
+      continue;
+    }
+    const qText = c.params.get('q');
+    const q = qText ? Number(qText) : null;
+    if (q !== null && !(q >= 0 && q <= 1)) return fail(new SipError(400, 'Invalid Contact q'));
+    const binding: Binding = {
+      key, contact: storedContact(c), uri: uriText, q, expiresAt: now + expires * 1000,
+      callId: req.callId, cseq: req.cseq, instanceId, regId, flowId: req.flowId, source: req.source,
+      path: req.path, userAgent: req.userAgent, updatedAt: now,
+    };
+    changed ||= !existing || existing.flowId !== binding.flowId || existing.contact !== binding.contact;
+    bindings.push(binding);
+  }
+  if (bindings.length > policy.maxBindings) {
+    bindings.sort((a, b) => b.updatedAt - a.updatedAt);
+    bindings = bindings.slice(0, policy.maxBindings);
+    changed = true;
+  }
+  return ok({ bindings, changed });
+}
+
+/** Bindings left when a flow closes: every binding learnt on it dies with it (RFC 5626 §4.2.3). */
+export function dropFlow(bindings: readonly Binding[], flowId: string): Binding[] {
+  return bindings.filter((b) => b.flowId !== flowId);
+}

@@ -1,0 +1,83 @@
+/**
+ * Building responses to a request (RFC 3261 §8.2.6).
+ * @module
+ */
+
+import { EMPTY_BODY, SipHeaders } from './message.js';
+import type { SipRequest, SipResponse } from './message.js';
+import type { SipError } from './errors.js';
+import { parseNameAddr } from './name-addr.js';
+import { reasonPhrase } from './status.js';
+
+/** Options of {@link createResponse}. */
+export interface ResponseOptions {
+  reason?: string;
+  headers?: ReadonlyArray<readonly [string, string]>;
+  body?: Uint8Array | string;
+  contentType?: string;
+  /** To tag to add when the request's To has none; derived deterministically when omitted. */
+  toTag?: string;
+}
+
+/** Headers copied into every response (RFC 3261 §8.2.6.2), with the names we write. */
+const COPIED: ReadonlyArray<readonly [string, string]> = [
+  ['via', 'Via'], ['from', 'From'], ['to', 'To'], ['call-id', 'Call-ID'], ['cseq', 'CSeq'],
+];
+
+const encoder = new TextEncoder();
+
+/** FNV-1a over a string, 32-bit, with a seed. */
+function fnv1a(s: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** First value of a `;name=value` parameter in raw text, without a full parse. */
+function rawParam(text: string | undefined, name: string): string {
+  if (text === undefined) return '';
+  const m = new RegExp(`;\\s*${name}\\s*=\\s*([^;,\\s]+)`, 'i').exec(text);
+  return m?.[1] ?? '';
+}
+
+/**
+ * Deterministic To tag so that a retransmitted request gets the same tag
+ * (derived from Call-ID, From tag and top Via branch; a non-crypto hash).
+ */
+export function deterministicTag(req: SipRequest): string {
+  const key = `${req.headers.get('call-id') ?? ''}|${rawParam(req.headers.get('from'), 'tag')}|${rawParam(req.headers.get('via'), 'branch')}`;
+  return fnv1a(key, 0x811c9dc5).toString(16).padStart(8, '0') + fnv1a(key, 0x050c5d1f).toString(16).padStart(8, '0');
+}
+
+/** Add `;tag=` to a To value that has none; values that do not parse are left alone. */
+function withToTag(value: string, tag: string): string {
+  const to = parseNameAddr(value);
+  if (!to.ok || to.value.params.has('tag')) return value;
+  return `${value};tag=${tag}`;
+}
+
+/** Build a response to `req`, copying Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2). */
+export function createResponse(req: SipRequest, status: number, options: ResponseOptions = {}): SipResponse {
+  const headers = new SipHeaders();
+  for (const [key, name] of COPIED) {
+    for (const f of req.headers.fields) {
+      if (f.key !== key) continue;
+      // §8.2.6.2: the UAS MUST add a tag to the To header (except for 100 Trying).
+      const value = key === 'to' && status > 100 ? withToTag(f.value, options.toTag ?? deterministicTag(req)) : f.value;
+      headers.append(name, value);
+    }
+  }
+  for (const [name, value] of options.headers ?? []) headers.append(name, value);
+  const body = options.body === undefined ? EMPTY_BODY : typeof options.body === 'string' ? encoder.encode(options.body) : options.body;
+  if (options.contentType !== undefined) headers.set('Content-Type', options.contentType);
+  headers.set('Content-Length', String(body.length));
+  return { type: 'response', version: 'SIP/2.0', status, reason: options.reason ?? reasonPhrase(status), headers, body };
+}
+
+/** The response a {@link SipError} stands for, with its extra headers. */
+export function errorResponse(req: SipRequest, err: SipError): SipResponse {
+  return createResponse(req, err.status, { reason: err.reason, headers: err.headers });
+}
