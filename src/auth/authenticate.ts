@@ -50,12 +50,14 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
 }
 
 /**
- * Challenge header values, one per algorithm (RFC 8760 §2.4). MD5 comes
- * first: JsSIP and SIP.js read only the first challenge and speak only MD5,
- * while RFC 8760 clients pick the strongest one they support from the list.
+ * Challenge header values, one per algorithm (RFC 8760 §2.4), in this order:
+ * MD5, SHA-256, MD5 again. SIP.js and most devices read only the first
+ * challenge and speak only MD5; JsSIP keeps only the last one it parses and
+ * speaks only MD5; an RFC 8760 client takes the topmost one it supports. The
+ * repeat keeps all three working with one nonce.
  */
 export function challengeValues(realm: string, nonce: string, stale: boolean): string[] {
-  return (['MD5', 'SHA-256'] as const).map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
+  return (['MD5', 'SHA-256', 'MD5'] as const).map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
 }
 
 /** A fixed HA1 used when the user does not exist, so both paths cost the same. */

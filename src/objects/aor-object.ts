@@ -43,6 +43,7 @@ export interface BindingView {
   userAgent: string | null;
   flowId: string;
   callId: string;
+  cseq: number;
 }
 
 const SCHEMA = `
@@ -157,7 +158,7 @@ export class AorObject extends DurableObject<Env> {
       .map((b) => ({
         contact: b.contact, expires: Math.max(0, Math.ceil((b.expiresAt - now) / 1000)), q: b.q,
         instanceId: b.instanceId, regId: b.regId, source: b.source, userAgent: b.userAgent, flowId: b.flowId,
-        callId: b.callId,
+        callId: b.callId, cseq: b.cseq,
       }));
   }
 

@@ -32,96 +32,124 @@ function findHeaderEndBytes(b: Uint8Array): [number, number] | null {
   return null;
 }
 
-/** Same as {@link findHeaderEndBytes} on a string. */
-function findHeaderEndText(s: string): [number, number] | null {
-  let i = s.indexOf('\n');
-  while (i >= 0) {
-    const next = s.charCodeAt(i + 1);
-    if (next === 10) return [i + 1, i + 2];
-    if (next === 13 && s.charCodeAt(i + 2) === 10) return [i + 1, i + 3];
-    i = s.indexOf('\n', i + 1);
-  }
-  return null;
-}
-
 /** Skip leading CRLFs before the start line ("SHOULD ignore any CRLF appearing before the start-line", RFC 3261 §7.5). */
 function skipLeadingCrlf(input: string | Uint8Array): number {
   let i = 0;
-  const at = typeof input === 'string' ? (k: number) => input.charCodeAt(k) : (k: number) => input[k];
-  while (at(i) === 13 || at(i) === 10) i++;
+  if (typeof input === 'string') {
+    while (input.charCodeAt(i) === 13 || input.charCodeAt(i) === 10) i++;
+  } else {
+    while (input[i] === 13 || input[i] === 10) i++;
+  }
   return i;
 }
 
 /** Parse one SIP message: a whole datagram or WebSocket message (RFC 7118 §5.2: one message per frame). */
 export function parseMessage(input: string | Uint8Array): Result<SipMessage, ParseFailure> {
   try {
-    return parseUnsafe(input);
+    if (typeof input === 'string') return parseText(input, null);
+    const all = decoder.decode(input);
+    // No U+FFFD and one UTF-16 unit per octet means pure ASCII: string offsets are byte offsets.
+    if (all.length === input.length && all.indexOf('\uFFFD') < 0) return parseText(all, input);
+    return parseBytes(input);
   } catch (e) {
     return fail({ reason: `Unparseable message: ${e instanceof Error ? e.message : String(e)}`, status: 400 });
   }
 }
 
-function parseUnsafe(input: string | Uint8Array): Result<SipMessage, ParseFailure> {
-  const start = skipLeadingCrlf(input);
-  let head: string;
-  let rest: Uint8Array;
-  if (typeof input === 'string') {
-    const text = start === 0 ? input : input.slice(start);
-    const end = findHeaderEndText(text);
-    head = end === null ? text : text.slice(0, end[0]);
-    rest = end === null ? EMPTY_BODY : encoder.encode(text.slice(end[1]));
-  } else {
-    const bytes = start === 0 ? input : input.subarray(start);
-    const end = findHeaderEndBytes(bytes);
-    head = decoder.decode(end === null ? bytes : bytes.subarray(0, end[0]));
-    rest = end === null ? EMPTY_BODY : bytes.subarray(end[1]);
+/** UTF-8 encoding of `text` from `start`; short ASCII bodies are copied directly (TextEncoder has a high fixed cost). */
+function encodeRest(text: string, start: number): Uint8Array {
+  const out = new Uint8Array(text.length - start);
+  for (let i = start; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 128) return encoder.encode(text.slice(start));
+    out[i - start] = ch;
   }
-  if (head.length === 0) return fail({ reason: 'Empty message', status: 400 });
-  const nl = head.indexOf('\n');
-  const lineEnd = nl < 0 ? head.length : nl;
-  const startLine = head.slice(0, head.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd);
-  const fields = splitHeaders(head, nl < 0 ? head.length : nl + 1);
-  if (typeof fields === 'string') return fail({ reason: fields, status: 400 });
-  return buildMessage(startLine, new SipHeaders(fields), rest, typeof input !== 'string');
+  return out;
 }
 
+/** Parse text; `bytes` holds the same message as octets when the text is its ASCII decoding. */
+function parseText(text: string, bytes: Uint8Array | null): Result<SipMessage, ParseFailure> {
+  const split = splitHeaders(text, skipLeadingCrlf(text));
+  if (typeof split === 'string') return fail({ reason: split, status: 400 });
+  let rest = EMPTY_BODY;
+  if (split.bodyStart >= 0 && split.bodyStart < text.length) {
+    rest = bytes !== null ? bytes.subarray(split.bodyStart) : encodeRest(text, split.bodyStart);
+  }
+  return buildMessage(split.startLine, new SipHeaders(split.fields), rest, bytes !== null);
+}
+
+/** Octets with non-ASCII content: find the header end in bytes, decode only the header section as UTF-8. */
+function parseBytes(input: Uint8Array): Result<SipMessage, ParseFailure> {
+  const bytes = input.subarray(skipLeadingCrlf(input));
+  const end = findHeaderEndBytes(bytes);
+  const split = splitHeaders(decoder.decode(end === null ? bytes : bytes.subarray(0, end[0])), 0);
+  if (typeof split === 'string') return fail({ reason: split, status: 400 });
+  const rest = end === null ? EMPTY_BODY : bytes.subarray(end[1]);
+  return buildMessage(split.startLine, new SipHeaders(split.fields), rest, true);
+}
+
+/** Result of {@link splitHeaders}: `bodyStart` is -1 when the input ended without an empty line. */
+interface Split {
+  startLine: string;
+  fields: HeaderField[];
+  bodyStart: number;
+}
+
+/** token characters (RFC 3261 §25.1) by code unit. */
+const TOKEN = new Uint8Array(128);
+for (let ch = 0; ch < 128; ch++) TOKEN[ch] = isTokenChar(ch) ? 1 : 0;
+
 /**
- * Split header lines, joining folded lines with one space (RFC 3261 §7.3.1).
- * Returns the fields, or a reason naming the offending line.
+ * Split the start line and header lines up to the first empty line, joining
+ * folded lines with one space (RFC 3261 §7.3.1). Returns a reason naming the
+ * offending line when a line is not `token LWS? : value`.
  */
-function splitHeaders(head: string, from: number): HeaderField[] | string {
+function splitHeaders(text: string, from: number): Split | string {
+  let nl = text.indexOf('\n', from);
+  if (nl < 0) nl = text.length;
+  if (nl === from || (nl === from + 1 && text.charCodeAt(from) === 13)) return 'Empty message';
+  const startLine = text.slice(from, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
   const fields: HeaderField[] = [];
-  let pos = from;
   let last: HeaderField | null = null;
-  while (pos < head.length) {
-    let nl = head.indexOf('\n', pos);
-    if (nl < 0) nl = head.length;
-    const end = nl > pos && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    const first = head.charCodeAt(pos);
-    if (end === pos) {
-      pos = nl + 1;
-      continue;
-    }
+  let pos = nl + 1;
+  while (pos < text.length) {
+    nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    let end = nl;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    if (end === pos) return { startLine, fields, bodyStart: nl + 1 };
+    const first = text.charCodeAt(pos);
     if (first === 32 || first === 9) {
       if (last === null) return 'Continuation line before the first header';
-      const more = head.slice(pos, end).trim();
+      const more = text.slice(pos, end).trim();
       if (more !== '') last.value = last.value === '' ? more : `${last.value} ${more}`;
     } else {
-      const colon = head.indexOf(':', pos);
-      if (colon < 0 || colon >= end) return `Malformed header line (no colon): "${clip(head.slice(pos, end))}"`;
-      let nameEnd = colon;
-      while (nameEnd > pos && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-      if (nameEnd === pos) return `Malformed header line (empty name): "${clip(head.slice(pos, end))}"`;
-      for (let k = pos; k < nameEnd; k++) {
-        if (!isTokenChar(head.charCodeAt(k))) return `Malformed header name: "${clip(head.slice(pos, nameEnd))}"`;
+      let nameEnd = pos;
+      while (nameEnd < end) {
+        const ch = text.charCodeAt(nameEnd);
+        if (ch >= 128 || TOKEN[ch] === 0) break;
+        nameEnd++;
       }
-      const name = head.slice(pos, nameEnd);
-      last = { name, key: headerKey(name), value: head.slice(colon + 1, end).trim() };
+      let colon = nameEnd;
+      while (colon < end && (text.charCodeAt(colon) === 32 || text.charCodeAt(colon) === 9)) colon++;
+      if (colon === end) return `Malformed header line (no colon): "${clip(text.slice(pos, end))}"`;
+      if (text.charCodeAt(colon) !== 58 || nameEnd === pos) {
+        const c = text.indexOf(':', pos);
+        return c < 0 || c >= end
+          ? `Malformed header line (no colon): "${clip(text.slice(pos, end))}"`
+          : `Malformed header name: "${clip(text.slice(pos, c).trim())}"`;
+      }
+      let vs = colon + 1;
+      while (vs < end && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+      let ve = end;
+      while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
+      const name = text.slice(pos, nameEnd);
+      last = { name, key: headerKey(name), value: text.slice(vs, ve) };
       fields.push(last);
     }
     pos = nl + 1;
   }
-  return fields;
+  return { startLine, fields, bodyStart: -1 };
 }
 
 function clip(s: string): string {
@@ -184,18 +212,31 @@ function isVersion(v: string): boolean {
   return true;
 }
 
+/** The 3DIGIT status code at `i` (100-699, followed by SP or the end), or -1. */
+function statusCode(line: string, i: number): number {
+  let n = 0;
+  for (let k = i; k < i + 3; k++) {
+    const d = line.charCodeAt(k) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    n = n * 10 + d;
+  }
+  const after = line.charCodeAt(i + 3);
+  return n >= 100 && n <= 699 && (i + 3 === line.length || after === 32) ? n : -1;
+}
+
 /** Request-Line (RFC 3261 §7.1) or Status-Line (§7.2); runs of SP are tolerated (RFC 4475 §3.1.2.8/9). */
 function parseStartLine(raw: string): StartLine | string {
-  const line = raw.replace(/[ \t]+$/, '');
+  let e = raw.length;
+  while (e > 0 && (raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+  const line = e === raw.length ? raw : raw.slice(0, e);
   if (line.startsWith('SIP/')) {
     const sp = line.indexOf(' ');
     if (sp < 0) return 'Malformed Status-Line';
     const version = line.slice(0, sp);
     if (!isVersion(version)) return 'Malformed Status-Line version';
-    const code = line.slice(sp + 1, sp + 4);
-    const after = line.charCodeAt(sp + 4);
-    if (!/^[1-6][0-9][0-9]$/.test(code) || (!Number.isNaN(after) && after !== 32)) return 'Invalid status code';
-    return { type: 'response', version, status: Number(code), reason: line.slice(sp + 5) };
+    const status = statusCode(line, sp + 1);
+    if (status < 0) return 'Invalid status code';
+    return { type: 'response', version, status, reason: line.slice(sp + 5) };
   }
   const sp1 = line.indexOf(' ');
   const sp2 = line.lastIndexOf(' ');
