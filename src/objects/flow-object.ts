@@ -99,6 +99,12 @@ export class FlowObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // Reciprocate the close handshake, or clients wait for it until they time out.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
+    } catch {
+      // already closing
+    }
     await this.closed(ws, code);
   }
 

@@ -2,6 +2,7 @@
  * Registration end to end: real JsSIP and SIP.js user agents against a really started Worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
 import WebSocket from 'ws';
 import { createJsSipUa } from './clients/jssip.js';
 import { createSipJsUa } from './clients/sipjs.js';
@@ -126,11 +127,21 @@ describe('one user on two connections', () => {
 
 describe('the WebSocket endpoint', () => {
   it('refuses a client that offers no "sip" subprotocol, saying why', async () => {
-    const res = await fetch(`${svc.http}/sip`, {
-      headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' },
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${svc.http}/sip`, {
+        headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded without a subprotocol')));
+      req.on('error', reject);
+      req.end();
     });
-    expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/subprotocol "sip"/);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/subprotocol "sip"/);
     const status = await new Promise<number>((resolve) => {
       const ws = new WebSocket(svc.ws, ['chat']);
       ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
