@@ -71,9 +71,14 @@ export class AorObject extends DurableObject<Env> {
     this.bindings = sql.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding);
   }
 
+  /** The clock (a seam for tests that need time to pass). */
+  now(): number {
+    return Date.now();
+  }
+
   /** Authenticate and apply a REGISTER (RFC 3261 §10.3). */
   async register(input: AorRegisterInput): Promise<AorRegisterReply> {
-    const now = Date.now();
+    const now = this.now();
     const denied = this.authorize(input, now);
     if (denied) return denied;
     const result = applyRegister(
@@ -100,7 +105,7 @@ export class AorObject extends DurableObject<Env> {
    * null when the user is authenticated. Each (nonce, nc) is accepted once.
    */
   authenticate(input: VerifiedCredentials): AorRegisterReply | null {
-    return this.authorize(input, Date.now());
+    return this.authorize(input, this.now());
   }
 
   private authorize(input: VerifiedCredentials, now: number): AorRegisterReply | null {
@@ -152,7 +157,7 @@ export class AorObject extends DurableObject<Env> {
 
   /** Live bindings, for the admin API and for routing. */
   async listBindings(): Promise<BindingView[]> {
-    const now = Date.now();
+    const now = this.now();
     return this.bindings
       .filter((b) => isLive(b, now))
       .map((b) => ({
@@ -164,7 +169,7 @@ export class AorObject extends DurableObject<Env> {
 
   /** Expiry: drop bindings past their interval and grace, and old nonce counts. */
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     this.ctx.storage.sql.exec('DELETE FROM nonce_counts WHERE expires_at < ?', now);
     this.save(this.bindings.filter((b) => isLive(b, now)));
   }

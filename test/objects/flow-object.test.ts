@@ -1,0 +1,105 @@
+/**
+ * The flow object inside workerd: RFC 7118 framing, keep-alives, bad input,
+ * and a real hibernate-and-wake cycle.
+ */
+import { env } from 'cloudflare:workers';
+import { evictDurableObject } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerText } from '../helpers/sip-client.js';
+import { parseMessage } from '../../src/sip/parse.js';
+import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
+
+beforeAll(async () => {
+  await createUser('alice', 'alice-pw');
+  await createUser('dave', 'dave-pw');
+});
+
+describe('FlowObject', () => {
+  it('challenges a REGISTER with MD5 and SHA-256 digest, then registers it', async () => {
+    const c = await connect();
+    const first = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'f1', cseq: 1 }));
+    expect(first.status).toBe(401);
+    const challenges = first.headers.getAll('www-authenticate');
+    expect(challenges.some((v) => v.includes('algorithm=SHA-256'))).toBe(true);
+    expect(challenges[0]).toContain('algorithm=MD5');
+    expect(first.headers.get('via')).toContain('received=');
+    const ok = await c.register({ user: 'alice', password: 'alice-pw', domain: DOMAIN, callId: 'f1b', cseq: 1 });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.values('contact')).toEqual(['<sip:ua@client.invalid;transport=ws>;expires=3600']);
+    c.close();
+  });
+
+  it('answers CRLF keep-alives in text and binary frames', async () => {
+    const c = await connect();
+    c.send('\r\n\r\n');
+    expect(await c.next()).toBe('\r\n');
+    c.send(new TextEncoder().encode('\r\n\r\n'));
+    expect(await c.next()).toBe('\r\n');
+    c.send('\r\n'); // a pong: no answer
+    expect(await c.silent()).toBe(true);
+    c.close();
+  });
+
+  it('answers an unparsable but answerable request with 400 and a reason, and drops garbage silently', async () => {
+    const c = await connect();
+    const bad = 'OPTIONS sip:edge-sip.test SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bKbad\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: bad1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 99\r\n\r\nshort';
+    const res = await c.request(bad);
+    expect(res.status).toBe(400);
+    expect(res.reason).toMatch(/Content-Length/i);
+    c.send('\u0000\u0001 not sip at all');
+    expect(await c.silent()).toBe(true);
+    const wrongVersion = await c.request(bad.replace('SIP/2.0\r\nVia', 'SIP/7.0\r\nVia'));
+    expect(wrongVersion.status).toBe(505);
+    c.close();
+  });
+
+  it('answers a frame over 64 KiB with 513 and keeps the connection usable', async () => {
+    const c = await connect();
+    const big = registerText({ user: 'alice', domain: DOMAIN, callId: 'big', cseq: 1, extra: [`X-Pad: ${'a'.repeat(70_000)}`] });
+    const res = await c.request(big);
+    expect(res.status).toBe(513);
+    const options = await c.request('OPTIONS sip:edge-sip.test SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bKo1\r\nMax-Forwards: 70\r\nFrom: <sip:a@edge-sip.test>;tag=1\r\nTo: <sip:edge-sip.test>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
+    expect(options.status).toBe(200);
+    expect(options.headers.get('allow')).toContain('INVITE');
+    c.close();
+  });
+
+  it('keeps the socket and its binding across a hibernate-and-wake cycle, and drops the binding when the socket closes', async () => {
+    const c = await connect();
+    const ok = await c.register({ user: 'dave', password: 'dave-pw', domain: DOMAIN, callId: 'h1', cseq: 1 });
+    expect(ok.status).toBe(200);
+    const [binding] = await aorStub('dave').listBindings();
+    const flow = env.FLOW.get(env.FLOW.idFromString(binding!.flowId));
+    await evictDurableObject(flow, { webSockets: 'hibernate' });
+    // The socket is still open and the woken object still knows its flow and AOR.
+    c.send('\r\n\r\n');
+    expect(await c.next()).toBe('\r\n');
+    const refresh = await c.register({ user: 'dave', password: 'dave-pw', domain: DOMAIN, callId: 'h1', cseq: 3 });
+    expect(refresh.status).toBe(200);
+    expect(await aorStub('dave').listBindings()).toHaveLength(1);
+    await evictDurableObject(flow, { webSockets: 'hibernate' });
+    c.close();
+    const left = await eventually(() => aorStub('dave').listBindings(), (l) => l.length === 0);
+    expect(left).toEqual([]);
+  });
+
+  it('refuses to register another user\'s AOR with 403', async () => {
+    const c = await connect();
+    const first = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'x1', cseq: 1 }));
+    const { answerChallenge } = await import('../helpers/sip-client.js');
+    const auth = answerChallenge(first, 'dave', 'dave-pw', `sip:${DOMAIN}`);
+    const res = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'x1', cseq: 2, authorization: auth }));
+    expect(res.status).toBe(403);
+    c.close();
+  });
+
+  it('parses what it sends', async () => {
+    const c = await connect();
+    const raw = await (async () => {
+      c.send(registerText({ user: 'alice', domain: DOMAIN, callId: 'p1', cseq: 1 }));
+      return c.next();
+    })();
+    expect(parseMessage(raw).ok).toBe(true);
+    c.close();
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Typed bridge configuration and its parser from command-line flags and environment variables (pure).
+ * @module
+ */
+
+import { parseArgs } from 'node:util';
+
+/** A host and port to bind or connect to. IPv6 hosts are kept without brackets. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Everything the bridge needs to run; produced by {@link parseConfig}, or built directly by tests. */
+export interface BridgeConfig {
+  /** UDP address the devices send to (`--listen`). */
+  listen: HostPort;
+  /** The Worker's WebSocket URL (`--upstream`), `ws:` or `wss:`. */
+  upstream: string;
+  /** Shared bridge token sent as `Authorization: Bearer …`; null sends no token (ordinary WS client). */
+  token: string | null;
+  /** Where to serve `/metrics` and `/healthz`; null disables the HTTP server. */
+  metrics: HostPort | null;
+  /** Largest datagram accepted, in bytes (never above {@link MAX_UDP_PAYLOAD}). */
+  maxDatagramBytes: number;
+  /** A flow without datagrams in or out for this long is closed (unless its registration is still valid). */
+  idleTimeoutMs: number;
+  /** Interval of WebSocket pings towards the Worker. */
+  pingIntervalMs: number;
+  /** Per-source token bucket: sustained datagrams per second. */
+  ratePerSecond: number;
+  /** Per-source token bucket: burst size. */
+  rateBurst: number;
+  /** Largest number of concurrent flows (device source addresses). */
+  maxFlows: number;
+  /** Messages held per flow while its WebSocket is (re)connecting. */
+  bufferMessages: number;
+  /** Bytes held per flow while its WebSocket is (re)connecting. */
+  bufferBytes: number;
+  /** First reconnect delay; doubles per failed attempt up to {@link BridgeConfig.reconnectMaxMs}. */
+  reconnectMinMs: number;
+  /** Largest reconnect delay. */
+  reconnectMaxMs: number;
+  /** Lifetime of a cached final response: Timer J/H = 64·T1 (RFC 3261 §17.2). */
+  retransmissionTtlMs: number;
+  /** Minimum log level written. */
+  logLevel: LogLevel;
+}
+
+/** Log levels, least severe first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** T1, the RTT estimate (RFC 3261 §17.1.1.1). */
+export const T1_MS = 500;
+
+/** "The maximum size of a UDP datagram payload" over IPv4: 65,535 − 8 (UDP) − 20 (IP). */
+export const MAX_UDP_PAYLOAD = 65_507;
+
+/** Defaults for every setting (see the README flag table). */
+export const DEFAULT_CONFIG: Readonly<BridgeConfig> = {
+  listen: { host: '0.0.0.0', port: 5060 },
+  upstream: 'ws://127.0.0.1:8787/sip',
+  token: null,
+  metrics: null,
+  maxDatagramBytes: 64 * 1024,
+  idleTimeoutMs: 15 * 60_000,
+  pingIntervalMs: 20_000,
+  ratePerSecond: 50,
+  rateBurst: 100,
+  maxFlows: 10_000,
+  bufferMessages: 64,
+  bufferBytes: 256 * 1024,
+  reconnectMinMs: 500,
+  reconnectMaxMs: 30_000,
+  retransmissionTtlMs: 64 * T1_MS,
+  logLevel: 'info',
+};
+
+/** What the command line asked for: run with a config, or print the help text. */
+export type ParsedCommand = { kind: 'run'; config: BridgeConfig } | { kind: 'help' };
+
+/** Result of {@link parseConfig}: the command, or a message for the operator. */
+export type ConfigResult = { ok: true; value: ParsedCommand } | { ok: false; error: string };
+
+/** Flag name → environment variable. Flags win over the environment, the environment over defaults. */
+export const ENV_NAMES = {
+  listen: 'BRIDGE_LISTEN',
+  upstream: 'BRIDGE_UPSTREAM',
+  token: 'BRIDGE_TOKEN',
+  metrics: 'BRIDGE_METRICS',
+  'max-datagram': 'BRIDGE_MAX_DATAGRAM',
+  'idle-timeout': 'BRIDGE_IDLE_TIMEOUT',
+  rate: 'BRIDGE_RATE',
+  burst: 'BRIDGE_BURST',
+  'max-flows': 'BRIDGE_MAX_FLOWS',
+  'log-level': 'BRIDGE_LOG_LEVEL',
+} as const;
+
+type FlagName = keyof typeof ENV_NAMES;
+
+const OPTIONS = {
+  listen: { type: 'string' },
+  upstream: { type: 'string' },
+  token: { type: 'string' },
+  metrics: { type: 'string' },
+  'max-datagram': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  'max-flows': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Raised inside the parser and turned into a failed {@link ConfigResult}. */
+class ConfigError extends Error {}
+
+/**
+ * Parse `host:port`, `[v6]:port`, `:port` or a bare port. Missing host → `defaultHost`.
+ * Throws a message naming the setting when malformed.
+ */
+export function parseHostPort(text: string, what: string, defaultHost = '0.0.0.0'): HostPort {
+  const t = text.trim();
+  let host = defaultHost;
+  let portText = t;
+  if (t.startsWith('[')) {
+    const close = t.indexOf(']');
+    if (close < 0 || t[close + 1] !== ':') throw new ConfigError(`${what}: expected [ipv6]:port, got "${text}"`);
+    host = t.slice(1, close);
+    portText = t.slice(close + 2);
+  } else if (t.includes(':')) {
+    const colon = t.lastIndexOf(':');
+    if (t.indexOf(':') !== colon) throw new ConfigError(`${what}: IPv6 addresses need brackets, e.g. [::]:5060`);
+    host = t.slice(0, colon) || defaultHost;
+    portText = t.slice(colon + 1);
+  }
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65_535) throw new ConfigError(`${what}: bad port in "${text}"`);
+  return { host, port: Number(portText) };
+}
+
+function positiveInt(text: string, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${what}: expected a positive integer, got "${text}"`);
+  const n = Number(text.trim());
+  if (n < 1 || n > max) throw new ConfigError(`${what}: ${n} is out of range (1…${max})`);
+  return n;
+}
+
+function upstreamUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`upstream: not a URL: "${text}"`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ConfigError('upstream: must be a ws:// or wss:// URL');
+  return url.toString();
+}
+
+function logLevel(text: string): LogLevel {
+  if (text === 'debug' || text === 'info' || text === 'warn' || text === 'error') return text;
+  throw new ConfigError(`log-level: expected debug, info, warn or error, got "${text}"`);
+}
+
+/**
+ * Build the configuration from argv (without `node` and the script) and an environment map.
+ * Pure: reads nothing but its arguments.
+ */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
+    if (values.help === true) return { ok: true, value: { kind: 'help' } };
+    if (positionals.length > 0) return { ok: false, error: `unexpected argument "${positionals[0]}"` };
+    const pick = (name: FlagName): string | undefined => {
+      const v = values[name] ?? env[ENV_NAMES[name]];
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const d = DEFAULT_CONFIG;
+    const listen = pick('listen');
+    const metrics = pick('metrics');
+    const maxDatagram = pick('max-datagram');
+    const idle = pick('idle-timeout');
+    const rate = pick('rate');
+    const burst = pick('burst');
+    const maxFlows = pick('max-flows');
+    const level = pick('log-level');
+    const config: BridgeConfig = {
+      ...d,
+      listen: listen === undefined ? d.listen : parseHostPort(listen, 'listen'),
+      upstream: upstreamUrl(pick('upstream') ?? d.upstream),
+      token: pick('token') ?? null,
+      metrics: metrics === undefined ? null : parseHostPort(metrics, 'metrics', '127.0.0.1'),
+      maxDatagramBytes: maxDatagram === undefined ? d.maxDatagramBytes : Math.min(positiveInt(maxDatagram, 'max-datagram'), MAX_UDP_PAYLOAD),
+      idleTimeoutMs: idle === undefined ? d.idleTimeoutMs : positiveInt(idle, 'idle-timeout') * 1000,
+      ratePerSecond: rate === undefined ? d.ratePerSecond : positiveInt(rate, 'rate'),
+      rateBurst: burst === undefined ? d.rateBurst : positiveInt(burst, 'burst'),
+      maxFlows: maxFlows === undefined ? d.maxFlows : positiveInt(maxFlows, 'max-flows'),
+      logLevel: level === undefined ? d.logLevel : logLevel(level),
+    };
+    return { ok: true, value: { kind: 'run', config } };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
