@@ -1,0 +1,64 @@
+/**
+ * The admin API under /api/v1 and the public HTTP routes, inside workerd.
+ */
+import { exports } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+const TOKEN = 'test-admin-token';
+
+function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? TOKEN}`);
+  return exports.default.fetch(`http://edge/api/v1${path}`, { ...init, headers });
+}
+
+describe('/api/v1', () => {
+  it('refuses requests without the bearer token, or with a wrong one', async () => {
+    expect((await api('/users/alice', { token: null })).status).toBe(401);
+    expect((await api('/users/alice', { token: 'nope' })).status).toBe(401);
+  });
+
+  it('creates, replaces, reads and deletes a user', async () => {
+    const put = { method: 'PUT', body: JSON.stringify({ password: 'pa55word' }), headers: { 'content-type': 'application/json' } };
+    const created = await api('/users/zoe', put);
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ user: 'zoe', aor: 'sip:zoe@edge-sip.test', realm: 'edge-sip.test' });
+    expect((await api('/users/zoe', put)).status).toBe(200);
+    expect((await api('/users/zoe')).status).toBe(200);
+    expect(await (await api('/users/zoe/bindings')).json()).toEqual({ aor: 'sip:zoe@edge-sip.test', bindings: [] });
+    expect((await api('/users/zoe', { method: 'DELETE' })).status).toBe(204);
+    expect((await api('/users/zoe')).status).toBe(404);
+    expect((await api('/users/zoe', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('stores the password only as HA1', async () => {
+    await api('/users/yan', { method: 'PUT', body: JSON.stringify({ password: 'plain-text-pw' }) });
+    const stub = env.AOR.get(env.AOR.idFromName('sip:yan@edge-sip.test'));
+    const rows = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec('SELECT data FROM account').toArray());
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain('plain-text-pw');
+    expect(stored).toMatch(/[0-9a-f]{32}/);
+  });
+
+  it('answers bad JSON and bad fields with 400 and a message', async () => {
+    const bad = await api('/users/bob', { method: 'PUT', body: '{not json' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()) as object).toHaveProperty('error');
+    expect((await api('/users/bob', { method: 'PUT', body: JSON.stringify({ password: 1 }) })).status).toBe(400);
+    expect((await api('/users/bad%20name', { method: 'PUT', body: JSON.stringify({ password: 'longenough' }) })).status).toBe(400);
+  });
+});
+
+describe('public routes', () => {
+  it('reports health', async () => {
+    const res = await exports.default.fetch('http://edge/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('asks for a WebSocket upgrade on /sip', async () => {
+    expect((await exports.default.fetch('http://edge/sip')).status).toBe(426);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * The bridge: one UDP socket, the table of device flows keyed by source address, and datagram dispatch.
+ * @module
+ */
+
+import { createSocket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { parseMessage } from '../../src/sip/parse.js';
+import type { SipMessage } from '../../src/sip/message.js';
+import { MAX_UDP_PAYLOAD } from './config.js';
+import type { BridgeConfig, HostPort } from './config.js';
+import { Flow, sourceKey } from './flow.js';
+import type { Source } from './flow.js';
+import { redactUrl, silentLogger } from './log.js';
+import type { Logger } from './log.js';
+import { Metrics, startMetricsServer } from './metrics.js';
+import type { MetricsServer } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
+
+/** How often idle flows, expired cache entries and refilled rate buckets are swept. */
+export const SWEEP_INTERVAL_MS = 1_000;
+
+/** The RFC 5626 §4.4.1 keep-alive pong: one CRLF, sent for a double-CRLF ping. */
+const CRLF = Buffer.from('\r\n');
+
+/** A running bridge. */
+export interface Bridge {
+  /** The bound UDP address (the real port when configured with port 0). */
+  address(): HostPort;
+  /** The bound metrics HTTP address, or null when metrics are off. */
+  metricsAddress(): HostPort | null;
+  /** Live counters. */
+  readonly metrics: Metrics;
+  /** Number of flows in the table. */
+  flowCount(): number;
+  /** Stop receiving, close every WebSocket ("going away") and the metrics server. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Injected clock, randomness and logger (defaults: real ones, and no logging). */
+export interface BridgeDeps {
+  log?: Logger;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** True when a datagram holds only CR and LF octets (an RFC 5626 keep-alive, not a SIP message). */
+export function isCrlfOnly(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return false;
+  for (const b of bytes) if (b !== 13 && b !== 10) return false;
+  return true;
+}
+
+/** The SIP message in a datagram, or null when it should go upstream unparsed; 'not_sip' when it is garbage. */
+function inspect(bytes: Uint8Array): SipMessage | null | 'not_sip' {
+  const parsed = parseMessage(bytes);
+  if (parsed.ok) return parsed.value;
+  // A request with a readable start line and headers still goes up, so the Worker can answer 400/505 to it.
+  return parsed.error.request !== undefined ? null : 'not_sip';
+}
+
+/** Bind the UDP socket (and the metrics server) and start relaying. */
+export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): Promise<Bridge> {
+  const log = deps.log ?? silentLogger;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const metrics = new Metrics();
+  const flows = new Map<string, Flow>();
+  const limiter = new RateLimiter(config.ratePerSecond, config.rateBurst, now);
+  const maxBytes = Math.min(config.maxDatagramBytes, MAX_UDP_PAYLOAD);
+  let closing: Promise<void> | null = null;
+  metrics.flows = () => flows.size;
+  metrics.connectedFlows = () => {
+    let n = 0;
+    for (const f of flows.values()) if (f.connected) n++;
+    return n;
+  };
+
+  const socket: Socket = createSocket({ type: config.listen.host.includes(':') ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(config.listen.port, config.listen.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  socket.on('error', (err) => log.error('udp socket error', { error: err.message }));
+
+  const sendTo = (source: Source, bytes: Uint8Array): void => {
+    if (closing !== null) return;
+    if (bytes.length > MAX_UDP_PAYLOAD) {
+      metrics.drop('oversized');
+      return;
+    }
+    metrics.datagram('out', bytes.length);
+    socket.send(bytes, source.port, source.address, (err) => {
+      if (err) log.warn('udp send failed', { to: sourceKey(source), error: err.message });
+    });
+  };
+
+  const flowFor = (source: Source, key: string): Flow | null => {
+    const existing = flows.get(key);
+    if (existing !== undefined) return existing;
+    if (flows.size >= config.maxFlows) {
+      metrics.drop('flow_limit');
+      return null;
+    }
+    const flow = new Flow(source, { config, metrics, log, now, random, sendToDevice: (b) => sendTo(source, b) });
+    flows.set(key, flow);
+    log.info('flow opened', { flow: key });
+    return flow;
+  };
+
+  const onDatagram = (bytes: Buffer, rinfo: RemoteInfo): void => {
+    metrics.datagram('in', bytes.length);
+    if (bytes.length > maxBytes) return metrics.drop('oversized');
+    const source: Source = { address: rinfo.address, port: rinfo.port, family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+    const key = sourceKey(source);
+    if (!limiter.allow(key)) return metrics.drop('rate_limited');
+    if (isCrlfOnly(bytes)) {
+      // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a CRLF pong, locally; a lone CRLF (a pong) needs nothing.
+      metrics.keepalives++;
+      flows.get(key)?.touch();
+      if (bytes.includes('\r\n\r\n')) sendTo(source, CRLF);
+      return;
+    }
+    const msg = inspect(bytes);
+    if (msg === 'not_sip') {
+      metrics.drop('not_sip');
+      log.debug('dropped a datagram that is not SIP', { from: key, size: bytes.length });
+      return;
+    }
+    flowFor(source, key)?.fromDevice(bytes, msg);
+  };
+
+  socket.on('message', (bytes, rinfo) => {
+    try {
+      onDatagram(bytes, rinfo);
+    } catch (e) {
+      metrics.drop('internal_error');
+      log.error('failed to handle a datagram', { from: `${rinfo.address}:${rinfo.port}`, error: String(e) });
+    }
+  });
+
+  const sweep = setInterval(() => {
+    const t = now();
+    for (const [key, flow] of flows) {
+      if (flow.isExpired(t)) {
+        flows.delete(key);
+        void flow.close('idle');
+        log.info('flow expired', { flow: key });
+      } else flow.cache.sweep();
+    }
+    limiter.sweep();
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+
+  let metricsServer: MetricsServer | null = null;
+  if (config.metrics !== null) {
+    try {
+      metricsServer = await startMetricsServer(config.metrics, metrics, () => closing === null);
+    } catch (e) {
+      clearInterval(sweep);
+      socket.close();
+      throw e;
+    }
+  }
+
+  const udp = socket.address();
+  log.info('bridge listening', {
+    udp: `${udp.address}:${udp.port}`,
+    upstream: redactUrl(config.upstream),
+    token: config.token === null ? 'none' : 'set',
+    metrics: metricsServer === null ? null : `${metricsServer.address().host}:${metricsServer.address().port}`,
+  });
+
+  const shutdown = async (): Promise<void> => {
+    clearInterval(sweep);
+    socket.removeAllListeners('message');
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    const all = [...flows.values()];
+    flows.clear();
+    await Promise.all(all.map((f) => f.close('bridge shutting down')));
+    if (metricsServer !== null) await metricsServer.close();
+    log.info('bridge stopped', { flows: all.length });
+  };
+
+  return {
+    address: () => ({ host: udp.address, port: udp.port }),
+    metricsAddress: () => metricsServer?.address() ?? null,
+    metrics,
+    flowCount: () => flows.size,
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * One device flow: the WebSocket to the Worker for one UDP source address, its reconnects, buffer and
+ * retransmission cache.
+ * @module
+ */
+
+import WebSocket from 'ws';
+import type { RawData } from 'ws';
+import type { SipMessage, SipResponse } from '../../src/sip/message.js';
+import { parseContactList } from '../../src/sip/name-addr.js';
+import { parseMessage } from '../../src/sip/parse.js';
+import type { BridgeConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { ResponseCache } from './retransmissions.js';
+
+/** A device's observed source address. */
+export interface Source {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+}
+
+/** What a flow needs from the bridge. */
+export interface FlowDeps {
+  config: BridgeConfig;
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+  /** Uniform in [0, 1), for reconnect jitter. */
+  random: () => number;
+  /** Send one datagram to this flow's device, from the bridge's listening socket. */
+  sendToDevice: (bytes: Uint8Array) => void;
+}
+
+/** WebSocket close code for a flow that is shut down on purpose ("going away", RFC 6455 §7.4.1). */
+const CLOSE_GOING_AWAY = 1001;
+/** How long {@link Flow.close} waits for the Worker's close frame before dropping the TCP connection. */
+const CLOSE_GRACE_MS = 2_000;
+/** Largest message accepted from the Worker; anything bigger could not be sent as one datagram anyway. */
+const MAX_FRAME_BYTES = 256 * 1024;
+
+/**
+ * The `x-bridge-source` form of an address: `ip:port`, IPv6 as `[addr]:port`, IPv4-mapped IPv6 as plain IPv4.
+ */
+export function sourceKey(s: Source): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s.address);
+  if (mapped !== null) return `${mapped[1]}:${s.port}`;
+  return s.family === 'IPv6' || s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+}
+
+/** Reconnect delay for the `attempt`-th consecutive failure: exponential, capped, ±50 % jitter. */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: number): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (0.5 + random));
+}
+
+/** Longest registration a 2xx to REGISTER grants: Contact `expires` params, else the Expires header (seconds). */
+export function grantedExpires(res: SipResponse): number {
+  const header = Number(res.headers.get('expires') ?? '0');
+  const fallback = Number.isFinite(header) ? header : 0;
+  const contacts = parseContactList(res.headers.getAll('contact'));
+  if (!contacts.ok || contacts.value === '*' || contacts.value.length === 0) return 0;
+  let max = 0;
+  for (const c of contacts.value) {
+    const p = c.params.get('expires');
+    const n = p == null ? fallback : Number(p);
+    if (Number.isFinite(n) && n > max) max = n;
+  }
+  return max;
+}
+
+function toBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** One device, known by its source address, and its WebSocket to the Worker. */
+export class Flow {
+  /** `ip:port` as sent in `x-bridge-source`. */
+  readonly id: string;
+  /** Last datagram in or out (ms). */
+  lastActivity: number;
+  /** The device's registration is valid until then (ms); 0 when not registered through this flow. */
+  registeredUntil = 0;
+  readonly cache: ResponseCache;
+
+  private ws: WebSocket | null = null;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private failures = 0;
+  /** When the current WebSocket opened; null while not open. */
+  private openedAt: number | null = null;
+  private attempts = 0;
+  private closed = false;
+  private awaitingPong = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly source: Source,
+    private readonly deps: FlowDeps,
+  ) {
+    this.id = sourceKey(source);
+    this.lastActivity = deps.now();
+    this.cache = new ResponseCache(deps.config.retransmissionTtlMs, deps.now);
+    this.connect();
+  }
+
+  /** True while the WebSocket to the Worker is open. */
+  get connected(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** A SIP datagram from the device (`msg` is its parse, for transaction matching). */
+  fromDevice(bytes: Uint8Array, msg: SipMessage | null): void {
+    this.touch();
+    if (msg?.type === 'request') {
+      const decision = this.cache.onRequest(msg);
+      if (decision.action === 'absorb') {
+        this.deps.metrics.retransmissionsAbsorbed++;
+        if (decision.replay !== null) this.deps.sendToDevice(decision.replay);
+        return;
+      }
+      if (!this.forward(bytes) && decision.key !== null) this.cache.cancel(decision.key);
+      return;
+    }
+    this.forward(bytes);
+  }
+
+  /** Keep the flow alive (a keep-alive or any datagram). */
+  touch(): void {
+    this.lastActivity = this.deps.now();
+  }
+
+  /** Idle for longer than the idle timeout and not holding a valid registration. */
+  isExpired(now: number): boolean {
+    return now - this.lastActivity > this.deps.config.idleTimeoutMs && now > this.registeredUntil;
+  }
+
+  /** Close the WebSocket for good; resolves when it is closed (or after a grace period). */
+  close(reason: string): Promise<void> {
+    this.closed = true;
+    this.stopTimers();
+    this.pending = [];
+    this.pendingBytes = 0;
+    const ws = this.ws;
+    if (ws === null || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const force = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      ws.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      ws.close(CLOSE_GOING_AWAY, reason);
+    });
+  }
+
+  /** Send upstream now, or hold while (re)connecting. False when the buffer is full and the datagram was dropped. */
+  private forward(bytes: Uint8Array): boolean {
+    const ws = this.ws;
+    if (ws !== null && ws.readyState === WebSocket.OPEN) {
+      ws.send(bytes, { binary: true });
+      return true;
+    }
+    const { bufferMessages, bufferBytes } = this.deps.config;
+    if (this.pending.length >= bufferMessages || this.pendingBytes + bytes.length > bufferBytes) {
+      this.deps.metrics.drop('buffer_full');
+      return false;
+    }
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    return true;
+  }
+
+  /** A message from the Worker: one datagram to the device, and a look inside for the response cache. */
+  private fromWorker(bytes: Buffer): void {
+    this.touch();
+    this.deps.sendToDevice(bytes);
+    const parsed = parseMessage(bytes);
+    if (!parsed.ok || parsed.value.type !== 'response') return;
+    const res = parsed.value;
+    this.cache.onResponse(res, bytes);
+    const cseq = res.headers.get('cseq') ?? '';
+    if (res.status >= 200 && res.status < 300 && /\sREGISTER\s*$/i.test(cseq)) {
+      const seconds = grantedExpires(res);
+      this.registeredUntil = seconds > 0 ? this.deps.now() + seconds * 1000 : 0;
+    }
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const { config, log } = this.deps;
+    if (this.attempts++ > 0) this.deps.metrics.reconnects++;
+    const headers: Record<string, string> = { 'x-bridge-source': this.id };
+    if (config.token !== null) headers.authorization = `Bearer ${config.token}`;
+    const ws = new WebSocket(config.upstream, 'sip', {
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      maxPayload: MAX_FRAME_BYTES,
+    });
+    ws.binaryType = 'nodebuffer';
+    this.ws = ws;
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data) => {
+      try {
+        this.fromWorker(toBytes(data));
+      } catch (e) {
+        log.error('failed to relay a message from the Worker', { flow: this.id, error: String(e) });
+      }
+    });
+    ws.on('pong', () => {
+      this.awaitingPong = false;
+    });
+    // Error messages from `ws` name the status or the socket error; they never contain our headers.
+    ws.on('error', (err) => log.warn('upstream websocket error', { flow: this.id, error: err.message }));
+    ws.on('close', (code) => this.onClose(ws, code));
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    this.openedAt = this.deps.now();
+    this.deps.log.info('flow connected', { flow: this.id, attempt: this.attempts });
+    for (const bytes of this.pending) ws.send(bytes, { binary: true });
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.awaitingPong = false;
+    this.pingTimer = setInterval(() => this.ping(ws), this.deps.config.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  /** Ping the Worker; a ping still unanswered one interval later means the connection is dead. */
+  private ping(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (this.awaitingPong) {
+      this.deps.log.warn('upstream ping timed out', { flow: this.id });
+      ws.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    ws.ping();
+  }
+
+  private onClose(ws: WebSocket, code: number): void {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.stopTimers();
+    // A connection that stayed up for a while resets the back-off; one that drops at once keeps growing it.
+    if (this.openedAt !== null && this.deps.now() - this.openedAt >= this.deps.config.reconnectMaxMs) this.failures = 0;
+    this.openedAt = null;
+    // Requests sent on the lost socket will never be answered there: let their retransmissions through again.
+    this.cache.forgetPending();
+    if (this.closed) return;
+    const delay = backoffDelay(this.failures++, this.deps.config.reconnectMinMs, this.deps.config.reconnectMaxMs, this.deps.random());
+    this.deps.log.info('flow disconnected, reconnecting', { flow: this.id, code, delayMs: delay });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private stopTimers(): void {
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.pingTimer = null;
+    this.reconnectTimer = null;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Bridge counters, their Prometheus text rendering, and a tiny HTTP server for `/metrics` and `/healthz`.
+ * @module
+ */
+
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HostPort } from './config.js';
+
+/** Why a datagram was not relayed. */
+export type DropReason = 'oversized' | 'not_sip' | 'rate_limited' | 'flow_limit' | 'buffer_full' | 'internal_error';
+
+/** Every drop reason, so each series exists (at 0) from the start. */
+export const DROP_REASONS: readonly DropReason[] = ['oversized', 'not_sip', 'rate_limited', 'flow_limit', 'buffer_full', 'internal_error'];
+
+/** Direction of a datagram: `in` from a device, `out` to a device. */
+export type Direction = 'in' | 'out';
+
+/** The bridge's counters; plain fields so the hot path is a property increment. */
+export class Metrics {
+  readonly datagrams: Record<Direction, number> = { in: 0, out: 0 };
+  readonly bytes: Record<Direction, number> = { in: 0, out: 0 };
+  readonly drops: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+  reconnects = 0;
+  retransmissionsAbsorbed = 0;
+  keepalives = 0;
+  /** Current number of flows; read at render time. */
+  flows: () => number = () => 0;
+  /** Flows whose WebSocket is open right now; read at render time. */
+  connectedFlows: () => number = () => 0;
+
+  /** Count one datagram of `size` bytes. */
+  datagram(direction: Direction, size: number): void {
+    this.datagrams[direction]++;
+    this.bytes[direction] += size;
+  }
+
+  /** Count one dropped datagram. */
+  drop(reason: DropReason): void {
+    this.drops[reason]++;
+  }
+
+  /** Prometheus text exposition format 0.0.4. */
+  render(): string {
+    const lines: string[] = [];
+    const family = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    const byDirection = (r: Record<Direction, number>): [string, number][] => [
+      ['{direction="in"}', r.in],
+      ['{direction="out"}', r.out],
+    ];
+    family('sip_bridge_datagrams_total', 'counter', 'UDP datagrams received from (in) and sent to (out) devices.', byDirection(this.datagrams));
+    family('sip_bridge_bytes_total', 'counter', 'UDP payload bytes received from (in) and sent to (out) devices.', byDirection(this.bytes));
+    family('sip_bridge_flows', 'gauge', 'Device flows (source addresses) currently tracked.', [['', this.flows()]]);
+    family('sip_bridge_flows_connected', 'gauge', 'Flows whose WebSocket to the Worker is open.', [['', this.connectedFlows()]]);
+    family('sip_bridge_drops_total', 'counter', 'Datagrams dropped, by reason.', DROP_REASONS.map((r) => [`{reason="${r}"}`, this.drops[r]]));
+    family('sip_bridge_reconnects_total', 'counter', 'WebSocket reconnection attempts after a connection was lost or refused.', [['', this.reconnects]]);
+    family('sip_bridge_retransmissions_absorbed_total', 'counter', 'Request retransmissions answered locally and not forwarded.', [['', this.retransmissionsAbsorbed]]);
+    family('sip_bridge_keepalives_total', 'counter', 'CRLF keep-alives answered locally.', [['', this.keepalives]]);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** A running metrics endpoint. */
+export interface MetricsServer {
+  address(): HostPort;
+  close(): Promise<void>;
+}
+
+/** Serve `GET /metrics` (Prometheus text) and `GET /healthz` on `at`. */
+export async function startMetricsServer(at: HostPort, metrics: Metrics, healthy: () => boolean): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+    } else if (path === '/healthz') {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'shutting down\n');
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    address: () => {
+      const a = server.address() as AddressInfo;
+      return { host: a.address, port: a.port };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
