@@ -17,7 +17,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret' } },
+            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN: 'test-bridge-token' } },
           }),
         ],
         test: { name: 'workers', include: ['test/{objects,http}/**/*.test.ts'] },

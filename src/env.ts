@@ -19,6 +19,8 @@ export interface Env {
   NONCE_TTL?: string;
   /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
   ADMIN_TOKEN?: string;
+  /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */
+  BRIDGE_TOKEN?: string;
   /** HMAC key that signs digest nonces (secret). */
   NONCE_SECRET?: string;
 }

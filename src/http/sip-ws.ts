@@ -7,6 +7,7 @@
 import type { Context } from 'hono';
 import type { Env } from '../env.js';
 import { FLOW_HEADERS } from '../objects/flow-object.js';
+import { timingSafeEqual } from '../auth/hash.js';
 
 /** Subprotocols offered in `Sec-WebSocket-Protocol` (a comma-separated list). */
 export function offeredProtocols(header: string | null): string[] {
@@ -25,8 +26,45 @@ export async function sipWebSocket(c: Context<{ Bindings: Env }>): Promise<Respo
   const url = new URL(req.url);
   const headers = new Headers(req.headers);
   for (const h of Object.values(FLOW_HEADERS)) headers.delete(h);
-  headers.set(FLOW_HEADERS.transport, url.protocol === 'https:' ? 'WSS' : 'WS');
-  headers.set(FLOW_HEADERS.ip, req.headers.get('cf-connecting-ip') ?? '127.0.0.1');
-  const stub = c.env.FLOW.get(c.env.FLOW.newUniqueId());
+  const bridged = bridgeSource(c.env, req.headers);
+  if (bridged === 'refused') return c.text('Wrong bridge token', 401);
+  let stub;
+  if (bridged) {
+    // One flow object per device address, so a bridge reconnect reaches the same flow.
+    headers.set(FLOW_HEADERS.transport, 'UDP');
+    headers.set(FLOW_HEADERS.ip, bridged.ip);
+    headers.set(FLOW_HEADERS.port, String(bridged.port));
+    stub = c.env.FLOW.get(c.env.FLOW.idFromName(`udp:${bridged.ip}:${bridged.port}`));
+  } else {
+    headers.set(FLOW_HEADERS.transport, url.protocol === 'https:' ? 'WSS' : 'WS');
+    headers.set(FLOW_HEADERS.ip, req.headers.get('cf-connecting-ip') ?? '127.0.0.1');
+    stub = c.env.FLOW.get(c.env.FLOW.newUniqueId());
+  }
+  headers.delete('authorization');
   return stub.fetch(new Request(req.url, { method: 'GET', headers }));
+}
+
+/** Header in which an authenticated udp-bridge names the device's UDP source address. */
+export const BRIDGE_SOURCE_HEADER = 'x-bridge-source';
+
+/**
+ * The device address forwarded by a udp-bridge, trusted only with the right
+ * bearer token. No token: an ordinary client (null). A wrong token: refused.
+ */
+export function bridgeSource(env: Env, headers: Headers): { ip: string; port: number } | null | 'refused' {
+  const auth = headers.get('authorization');
+  if (auth === null) return null;
+  const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+  if (!env.BRIDGE_TOKEN || !timingSafeEqual(token, env.BRIDGE_TOKEN)) return 'refused';
+  const source = parseSource(headers.get(BRIDGE_SOURCE_HEADER) ?? '');
+  return source ?? 'refused';
+}
+
+/** Parse `ip:port` or `[ipv6]:port`. */
+export function parseSource(text: string): { ip: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(text.trim());
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  return { ip: (m[1] ?? m[2])!, port };
 }

@@ -63,6 +63,8 @@ export class FlowObject extends DurableObject<Env> {
       remotePort: Number.isInteger(port) && port > 0 && port < 65536 ? port : null,
       connectedAt: Date.now(),
     };
+    // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones.
+    for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ flow, aors: [] } satisfies FlowAttachment);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
@@ -115,6 +117,8 @@ export class FlowObject extends DurableObject<Env> {
   private async closed(ws: WebSocket, code: number): Promise<void> {
     const att = ws.deserializeAttachment() as FlowAttachment | null;
     if (!att) return;
+    // A bridged UDP device outlives the bridge's WebSocket: its bindings expire on their own.
+    if (att.flow.transport === 'UDP') return;
     await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
     log('info', 'flow closed', { flow: att.flow.id, code, aors: att.aors.length });
   }

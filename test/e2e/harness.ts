@@ -5,6 +5,7 @@ import { createTestHarness } from 'wrangler';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const DOMAIN = 'edge-sip.test';
+export const BRIDGE_TOKEN = 'test-bridge-token';
 
 /** A running Worker and helpers to reach it. */
 export interface Service {
@@ -23,7 +24,7 @@ export async function startService(): Promise<Service> {
     workers: [
       {
         configPath: './wrangler.toml',
-        secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret' },
+        secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN },
       },
     ],
   });

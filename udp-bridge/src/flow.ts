@@ -71,9 +71,8 @@ export function grantedExpires(res: SipResponse): number {
 }
 
 function toBytes(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
+  return data instanceof ArrayBuffer ? Buffer.from(data) : data;
 }
 
 /** One device, known by its source address, and its WebSocket to the Worker. */

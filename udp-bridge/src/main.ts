@@ -18,7 +18,7 @@ Options (each also read from the environment variable shown; flags win):
   --upstream <url>          the Worker's WebSocket URL           BRIDGE_UPSTREAM      [${DEFAULT_CONFIG.upstream}]
   --token <secret>          shared bridge token (prefer the env) BRIDGE_TOKEN         [none]
   --metrics <host:port>     serve GET /metrics and /healthz      BRIDGE_METRICS       [off]
-  --max-datagram <bytes>    drop larger datagrams (<= 65507)     BRIDGE_MAX_DATAGRAM  [65507]
+  --max-datagram <bytes>    drop larger datagrams               BRIDGE_MAX_DATAGRAM  [65536, capped at 65507]
   --idle-timeout <seconds>  close flows idle this long           BRIDGE_IDLE_TIMEOUT  [${DEFAULT_CONFIG.idleTimeoutMs / 1000}]
   --rate <n>                datagrams/s allowed per source       BRIDGE_RATE          [${DEFAULT_CONFIG.ratePerSecond}]
   --burst <n>               burst allowed per source             BRIDGE_BURST         [${DEFAULT_CONFIG.rateBurst}]

@@ -1,0 +1,11 @@
+// Types of `env` and `exports` from "cloudflare:workers" in tests that run inside workerd.
+declare namespace Cloudflare {
+  interface Env {
+    FLOW: DurableObjectNamespace<import('../src/objects/flow-object.js').FlowObject>;
+    AOR: DurableObjectNamespace<import('../src/objects/aor-object.js').AorObject>;
+  }
+  interface GlobalProps {
+    mainModule: typeof import('../src/index.js');
+    durableNamespaces: 'FlowObject' | 'AorObject';
+  }
+}

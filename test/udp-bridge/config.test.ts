@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, MAX_UDP_PAYLOAD, parseConfig, parseHostPort } from '../../udp-bridge/src/config.js';
+import type { BridgeConfig } from '../../udp-bridge/src/config.js';
+
+function run(argv: string[], env: Record<string, string> = {}): BridgeConfig {
+  const r = parseConfig(argv, env);
+  if (!r.ok) throw new Error(r.error);
+  if (r.value.kind !== 'run') throw new Error('expected run');
+  return r.value.config;
+}
+
+function error(argv: string[], env: Record<string, string> = {}): string {
+  const r = parseConfig(argv, env);
+  if (r.ok) throw new Error('expected a failure');
+  return r.error;
+}
+
+describe('parseConfig', () => {
+  it('uses the documented defaults with no flags and no environment', () => {
+    const c = run([]);
+    expect(c).toEqual(DEFAULT_CONFIG);
+    expect(c.listen).toEqual({ host: '0.0.0.0', port: 5060 });
+    expect(c.upstream).toBe('ws://127.0.0.1:8787/sip');
+    expect(c.token).toBeNull();
+    expect(c.metrics).toBeNull();
+    expect(c.retransmissionTtlMs).toBe(32_000);
+  });
+
+  it('reads every flag', () => {
+    const c = run([
+      '--listen', '10.0.0.1:5070', '--upstream', 'wss://sip.example.com/sip', '--token', 's3cret',
+      '--metrics', '0.0.0.0:9100', '--max-datagram', '1500', '--idle-timeout', '60', '--rate', '10',
+      '--burst', '20', '--max-flows', '5', '--log-level', 'debug',
+    ]);
+    expect(c.listen).toEqual({ host: '10.0.0.1', port: 5070 });
+    expect(c.upstream).toBe('wss://sip.example.com/sip');
+    expect(c.token).toBe('s3cret');
+    expect(c.metrics).toEqual({ host: '0.0.0.0', port: 9100 });
+    expect(c.maxDatagramBytes).toBe(1500);
+    expect(c.idleTimeoutMs).toBe(60_000);
+    expect(c.ratePerSecond).toBe(10);
+    expect(c.rateBurst).toBe(20);
+    expect(c.maxFlows).toBe(5);
+    expect(c.logLevel).toBe('debug');
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = { BRIDGE_LISTEN: '127.0.0.1:6000', BRIDGE_UPSTREAM: 'ws://w/sip', BRIDGE_TOKEN: 'from-env', BRIDGE_METRICS: ':9090' };
+    const c = run([], env);
+    expect(c.listen).toEqual({ host: '127.0.0.1', port: 6000 });
+    expect(c.upstream).toBe('ws://w/sip');
+    expect(c.token).toBe('from-env');
+    expect(c.metrics).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(run(['--token', 'from-flag'], env).token).toBe('from-flag');
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    expect(run([], { BRIDGE_TOKEN: '' }).token).toBeNull();
+  });
+
+  it('returns help for --help and -h', () => {
+    expect(parseConfig(['--help'], {})).toEqual({ ok: true, value: { kind: 'help' } });
+    expect(parseConfig(['-h', '--listen', 'bad'], {})).toEqual({ ok: true, value: { kind: 'help' } });
+  });
+
+  it('caps the datagram size at the UDP payload maximum', () => {
+    expect(run(['--max-datagram', '100000']).maxDatagramBytes).toBe(MAX_UDP_PAYLOAD);
+  });
+
+  it.each([
+    [['--bogus'], /bogus/],
+    [['positional'], /unexpected argument/],
+    [['--upstream', 'http://x/sip'], /ws:\/\/ or wss:\/\//],
+    [['--upstream', 'not a url'], /not a URL/],
+    [['--listen', '1.2.3.4:99999'], /bad port/],
+    [['--listen', '::1:5060'], /brackets/],
+    [['--rate', '0'], /out of range/],
+    [['--burst', '-1'], /positive integer/],
+    [['--log-level', 'loud'], /log-level/],
+  ])('rejects %j', (argv, message) => {
+    expect(error(argv)).toMatch(message);
+  });
+});
+
+describe('parseHostPort', () => {
+  it.each([
+    ['0.0.0.0:5060', { host: '0.0.0.0', port: 5060 }],
+    ['[::]:5060', { host: '::', port: 5060 }],
+    ['[2001:db8::1]:0', { host: '2001:db8::1', port: 0 }],
+    [':5070', { host: '0.0.0.0', port: 5070 }],
+    ['5080', { host: '0.0.0.0', port: 5080 }],
+  ])('parses %s', (text, expected) => {
+    expect(parseHostPort(text, 'listen')).toEqual(expected);
+  });
+});
