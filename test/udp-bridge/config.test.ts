@@ -75,7 +75,7 @@ describe('parseConfig', () => {
     [['--listen', '1.2.3.4:99999'], /bad port/],
     [['--listen', '::1:5060'], /brackets/],
     [['--rate', '0'], /out of range/],
-    [['--burst', '-1'], /positive integer/],
+    [['--burst', '1.5'], /positive integer/],
     [['--log-level', 'loud'], /log-level/],
   ])('rejects %j', (argv, message) => {
     expect(error(argv)).toMatch(message);

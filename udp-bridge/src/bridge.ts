@@ -11,7 +11,7 @@ import { MAX_UDP_PAYLOAD } from './config.js';
 import type { BridgeConfig, HostPort } from './config.js';
 import { Flow, sourceKey } from './flow.js';
 import type { Source } from './flow.js';
-import { redactUrl, silentLogger } from './log.js';
+import { redact, redactUrl, silentLogger } from './log.js';
 import type { Logger } from './log.js';
 import { Metrics, startMetricsServer } from './metrics.js';
 import type { MetricsServer } from './metrics.js';
@@ -127,7 +127,8 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     const msg = inspect(bytes);
     if (msg === 'not_sip') {
       metrics.drop('not_sip');
-      log.debug('dropped a datagram that is not SIP', { from: key, size: bytes.length });
+      // A truncated SIP message may still carry credentials: redact before logging any of it.
+      log.debug('dropped a datagram that is not SIP', { from: key, size: bytes.length, preview: redact(bytes.subarray(0, 200).toString('latin1')) });
       return;
     }
     flowFor(source, key)?.fromDevice(bytes, msg);

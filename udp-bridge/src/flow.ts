@@ -46,7 +46,9 @@ const MAX_FRAME_BYTES = 256 * 1024;
 export function sourceKey(s: Source): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s.address);
   if (mapped !== null) return `${mapped[1]}:${s.port}`;
-  return s.family === 'IPv6' || s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  // A link-local zone (`fe80::1%eth0`) means nothing to the Worker and its address parser refuses it.
+  const address = s.address.replace(/%.*$/, '');
+  return s.family === 'IPv6' || address.includes(':') ? `[${address}]:${s.port}` : `${address}:${s.port}`;
 }
 
 /** Reconnect delay for the `attempt`-th consecutive failure: exponential, capped, ±50 % jitter. */

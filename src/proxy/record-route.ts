@@ -1,0 +1,64 @@
+/**
+ * Record-Route values that let in-dialog requests traverse the service
+ * (RFC 3261 §16.6 step 4). WebSocket UAs use `.invalid` Contact hosts, so
+ * every in-dialog request must come back through us and name both flows.
+ * Two entries are added (RFC 5658 double record-routing): one facing the
+ * callee's transport, one facing the caller's. The flow names are signed so a
+ * stranger cannot forge a route into someone's connection.
+ * @module
+ */
+import { hmacSha256, timingSafeEqual } from '../auth/hash.js';
+import type { SipUri } from '../sip/uri.js';
+
+/** How the service is addressed from one flow: Via sent-by and Route host. */
+export interface FlowAddress {
+  transport: 'WS' | 'WSS' | 'UDP';
+  /** host[:port] the peer reaches us at (the domain for WebSocket peers, the bridge for UDP). */
+  host: string;
+}
+
+/** The dialog's two flows and the original caller's From tag. */
+export interface DialogFlows {
+  /** Caller's flow (FlowObject id). */
+  a: string;
+  /** Callee's flow. */
+  b: string;
+  /** From tag of the dialog-creating request: tells the direction of later requests. */
+  ftag: string;
+}
+
+const enc = new TextEncoder();
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Signature over the dialog's flows. */
+export function signFlows(secret: Uint8Array, d: DialogFlows): string {
+  return hex(hmacSha256(secret, enc.encode(`rr|${d.a}|${d.b}|${d.ftag}`)).subarray(0, 8));
+}
+
+/** SIP URI (text) of the service as seen from a flow, with `lr`. */
+function routeUri(addr: FlowAddress, params: string): string {
+  const transport = addr.transport === 'UDP' ? '' : `;transport=${addr.transport.toLowerCase()}`;
+  return `<sip:${addr.host}${transport};lr;${params}>`;
+}
+
+/** The two Record-Route values, callee-facing first (the order they stand in the message). */
+export function recordRoutes(secret: Uint8Array, d: DialogFlows, callee: FlowAddress, caller: FlowAddress): [string, string] {
+  const params = `ftag=${d.ftag};fa=${d.a};fb=${d.b};fs=${signFlows(secret, d)}`;
+  return [routeUri(callee, params), routeUri(caller, params)];
+}
+
+/** Read a Route URI written by {@link recordRoutes}; null when it is not ours or the signature is wrong. */
+export function ourRoute(secret: Uint8Array, uri: SipUri): DialogFlows | null {
+  const a = uri.params.get('fa');
+  const b = uri.params.get('fb');
+  const ftag = uri.params.get('ftag');
+  const fs = uri.params.get('fs');
+  if (!a || !b || !ftag || !fs) return null;
+  const d = { a, b, ftag };
+  return timingSafeEqual(signFlows(secret, d), fs) ? d : null;
+}

@@ -1,0 +1,126 @@
+/** Test doubles for the bridge integration tests: a fake Worker (ws server) and UDP devices. */
+
+import { createSocket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { DEFAULT_CONFIG } from '../../udp-bridge/src/config.js';
+import type { BridgeConfig } from '../../udp-bridge/src/config.js';
+
+export const TOKEN = 'test-bridge-token';
+
+/** Poll until `cond` is true (max `ms`), failing with `what`. */
+export async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Let the event loop run for a while, to show that something does NOT happen. */
+export const settle = (ms = 150): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One WebSocket connection the fake Worker accepted. */
+export interface Upstream {
+  ws: WebSocket;
+  headers: IncomingMessage['headers'];
+  protocol: string;
+  messages: { data: Buffer; isBinary: boolean }[];
+  closedWith: number | null;
+}
+
+/** A stand-in for the Worker: checks the token, echoes the `sip` subprotocol, records frames. */
+export class FakeWorker {
+  readonly connections: Upstream[] = [];
+  /** Called for each message; lets a test answer like the Worker would. */
+  onMessage: (conn: Upstream, data: Buffer) => void = () => {};
+  private wss: WebSocketServer | null = null;
+  port = 0;
+
+  async start(port = this.port): Promise<this> {
+    const wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port,
+      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+      verifyClient: ({ req }: { req: IncomingMessage }) => req.headers.authorization === `Bearer ${TOKEN}`,
+    });
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', resolve);
+      wss.once('error', reject);
+    });
+    this.port = (wss.address() as AddressInfo).port;
+    wss.on('connection', (ws, req) => {
+      const conn: Upstream = { ws, headers: req.headers, protocol: ws.protocol, messages: [], closedWith: null };
+      this.connections.push(conn);
+      ws.on('message', (data, isBinary) => {
+        const buf = data as Buffer;
+        conn.messages.push({ data: buf, isBinary });
+        this.onMessage(conn, buf);
+      });
+      ws.on('close', (code) => (conn.closedWith = code));
+    });
+    this.wss = wss;
+    return this;
+  }
+
+  /** Stop like a redeploy: drop every connection, stop listening. */
+  async stop(): Promise<void> {
+    const wss = this.wss;
+    if (wss === null) return;
+    this.wss = null;
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/sip`;
+  }
+
+  /** Every message received on every connection, as text. */
+  received(): string[] {
+    return this.connections.flatMap((c) => c.messages.map((m) => m.data.toString('latin1')));
+  }
+}
+
+/** A UDP device on 127.0.0.1 that records what it receives and from where. */
+export class Device {
+  readonly inbox: { data: Buffer; from: RemoteInfo }[] = [];
+  private constructor(readonly socket: Socket) {
+    socket.on('message', (data, from) => this.inbox.push({ data, from }));
+  }
+
+  static async open(): Promise<Device> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return new Device(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  send(data: string | Uint8Array, port: number): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(data, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A bridge config for tests: loopback, port 0, fast reconnects, metrics on. */
+export function testConfig(worker: FakeWorker, over: Partial<BridgeConfig> = {}): BridgeConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: worker.url,
+    token: TOKEN,
+    metrics: { host: '127.0.0.1', port: 0 },
+    reconnectMinMs: 50,
+    reconnectMaxMs: 200,
+    ...over,
+  };
+}
