@@ -82,3 +82,30 @@ admin.get('/users/:user/bindings', async (c) => {
   if (!(await stub.hasAccount())) return c.json({ error: 'no such user' }, 404);
   return c.json({ aor, bindings: await stub.listBindings() });
 });
+
+/** Longest wait for a device's answer to a platform MESSAGE. */
+const MESSAGE_TIMEOUT_MS = 10_000;
+
+/**
+ * `POST /messages`: send a MESSAGE from the platform to every live binding of
+ * an AOR; the answer carries the device's final status (or 408 after the wait).
+ */
+admin.post('/messages', async (c) => {
+  let body: Record<string, unknown>;
+  try {
+    body = (await c.req.json()) as Record<string, unknown>;
+  } catch {
+    return c.json({ error: 'body must be JSON: {"to": "user", "body": "..."}' }, 400);
+  }
+  const { domain } = readConfig(c.env);
+  const to = typeof body.to === 'string' ? body.to.replace(/^sips?:/, '').split('@')[0]! : '';
+  if (!USER_NAME.test(to)) return c.json({ error: '"to" must be a user name or sip:user@domain' }, 400);
+  if (typeof body.body !== 'string') return c.json({ error: '"body" must be a string' }, 400);
+  const contentType = typeof body.contentType === 'string' && body.contentType !== '' ? body.contentType : 'text/plain';
+  const from = typeof body.from === 'string' && /^sips?:[^\s<>"]+$/.test(body.from) ? body.from : `sip:platform@${domain}`;
+  if (body.from !== undefined && from !== body.from) return c.json({ error: '"from" must be a SIP URI' }, 400);
+  const { aor, stub } = aorStub(c, to);
+  if (!(await stub.hasAccount())) return c.json({ error: `no such user ${to}` }, 404);
+  const result = await stub.sendRequest({ method: 'MESSAGE', from, contentType, body: body.body, timeoutMs: MESSAGE_TIMEOUT_MS });
+  return c.json({ to: aor, ...result });
+});

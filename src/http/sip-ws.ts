@@ -34,6 +34,8 @@ export async function sipWebSocket(c: Context<{ Bindings: Env }>): Promise<Respo
     headers.set(FLOW_HEADERS.transport, 'UDP');
     headers.set(FLOW_HEADERS.ip, bridged.ip);
     headers.set(FLOW_HEADERS.port, String(bridged.port));
+    const advertise = req.headers.get(BRIDGE_ADVERTISE_HEADER);
+    if (advertise && parseSource(advertise)) headers.set(FLOW_HEADERS.advertise, advertise);
     stub = c.env.FLOW.get(c.env.FLOW.idFromName(`udp:${bridged.ip}:${bridged.port}`));
   } else {
     headers.set(FLOW_HEADERS.transport, url.protocol === 'https:' ? 'WSS' : 'WS');
@@ -43,6 +45,9 @@ export async function sipWebSocket(c: Context<{ Bindings: Env }>): Promise<Respo
   headers.delete('authorization');
   return stub.fetch(new Request(req.url, { method: 'GET', headers }));
 }
+
+/** Header in which a udp-bridge names its own address as devices reach it (host:port). */
+export const BRIDGE_ADVERTISE_HEADER = 'x-bridge-advertise';
 
 /** Header in which an authenticated udp-bridge names the device's UDP source address. */
 export const BRIDGE_SOURCE_HEADER = 'x-bridge-source';

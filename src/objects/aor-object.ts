@@ -13,6 +13,10 @@ import { acceptNonceCount, nonceCountOf } from '../auth/nonce.js';
 import type { DigestCredentials } from '../sip/auth-header.js';
 import { contactValues, isLive, nextDeadline, type Binding } from '../registrar/bindings.js';
 import { applyRegister, dropFlow, type RegisterRequest } from '../registrar/register.js';
+import { byPreference } from '../registrar/bindings.js';
+import type { FlowAddress } from '../proxy/record-route.js';
+import { parseMessage } from '../sip/parse.js';
+import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
 
 /** Digest credentials that passed the stateless checks. */
 export interface VerifiedCredentials {
@@ -60,10 +64,12 @@ export class AorObject extends DurableObject<Env> {
   private readonly config: Config;
   private account: Account | null;
   private bindings: Binding[];
+  private readonly platform: PlatformRequests;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
+    this.platform = new PlatformRequests(env, ctx.id.toString());
     const sql = ctx.storage.sql;
     sql.exec(SCHEMA);
     const acc = sql.exec<{ data: string }>('SELECT data FROM account WHERE id = 1').toArray()[0];
@@ -153,6 +159,31 @@ export class AorObject extends DurableObject<Env> {
   /** Whether the account exists. */
   async hasAccount(): Promise<boolean> {
     return this.account !== null;
+  }
+
+  /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
+  async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
+    const now = this.now();
+    return {
+      exists: this.account !== null,
+      targets: byPreference(this.bindings.filter((b) => isLive(b, now))).map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })),
+    };
+  }
+
+  /** Send a request from the platform to every live binding; resolves with the final status. */
+  async sendRequest(p: Omit<PlatformRequest, 'aor'>): Promise<PlatformResult> {
+    const now = this.now();
+    return this.platform.send({ ...p, aor: this.aorName() }, byPreference(this.bindings.filter((b) => isLive(b, now))));
+  }
+
+  /** RPC: a response to a platform request, relayed by the flow it arrived on. */
+  async onBranchResponse(branch: string, data: string | Uint8Array): Promise<void> {
+    const parsed = parseMessage(data);
+    if (parsed.ok && parsed.value.type === 'response') this.platform.onResponse(branch, parsed.value);
+  }
+
+  private aorName(): string {
+    return this.ctx.id.name ?? `sip:unknown@${this.config.domain}`;
   }
 
   /** Live bindings, for the admin API and for routing. */

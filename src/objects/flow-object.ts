@@ -14,13 +14,15 @@ import { SipError } from '../sip/errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
 import { parseMessage } from '../sip/parse.js';
 import { createResponse, errorResponse } from '../sip/response.js';
-import { serialize, serializeToString } from '../sip/serialize.js';
 import { addressOfRecord } from '../sip/uri.js';
-import { validateRequest, type RequestEssentials } from '../sip/validate.js';
+import { validateRequest, validateResponse, type RequestEssentials } from '../sip/validate.js';
+import { parseBranch } from '../proxy/branch.js';
 import type { Flow, FlowTransport } from '../transport/flow.js';
-import { flowSource } from '../transport/flow.js';
+import { flowAddress, flowSource } from '../transport/flow.js';
 import { stampReceived } from '../transport/received.js';
-import { classifyFrame, isUtf8 } from '../transport/ws-frames.js';
+import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
+import { FlowRouter, type FlowHost } from './flow-routing.js';
+import { aorStub, aorStubById, flowStub } from './stubs.js';
 
 /** State of the connection that survives hibernation (socket attachment, ≤ 16 KiB). */
 interface FlowAttachment {
@@ -30,7 +32,12 @@ interface FlowAttachment {
 }
 
 /** Headers the Worker sets when it hands an upgrade to a flow (never trusted from clients). */
-export const FLOW_HEADERS = { transport: 'x-edge-flow-transport', ip: 'x-edge-flow-ip', port: 'x-edge-flow-port' } as const;
+export const FLOW_HEADERS = {
+  transport: 'x-edge-flow-transport',
+  ip: 'x-edge-flow-ip',
+  port: 'x-edge-flow-port',
+  advertise: 'x-edge-flow-advertise',
+} as const;
 
 /** Methods this service answers or relays, for `Allow` (RFC 3261 §20.5). */
 export const ALLOWED_METHODS = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, MESSAGE, INFO, UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE';
@@ -40,6 +47,8 @@ export class FlowObject extends DurableObject<Env> {
   private readonly config: Config;
   /** Frames that could not be answered, since this instance woke (also logged). */
   dropped = 0;
+  /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
+  private readonly router = new FlowRouter();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +70,7 @@ export class FlowObject extends DurableObject<Env> {
       transport: (request.headers.get(FLOW_HEADERS.transport) ?? 'WS') as FlowTransport,
       remoteIp: request.headers.get(FLOW_HEADERS.ip) ?? '0.0.0.0',
       remotePort: Number.isInteger(port) && port > 0 && port < 65536 ? port : null,
+      advertise: request.headers.get(FLOW_HEADERS.advertise),
       connectedAt: Date.now(),
     };
     // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones.
@@ -93,11 +103,62 @@ export class FlowObject extends DurableObject<Env> {
     }
     const msg: SipMessage = parsed.value;
     if (msg.type === 'response') {
-      this.drop(att.flow, 'response with no matching transaction');
+      await this.onResponse(att, msg);
       return;
     }
     const res = await this.onRequest(ws, att, msg);
     if (res) this.send(ws, res);
+  }
+
+  /**
+   * A response from this flow's peer to a request we forwarded to it: our Via
+   * names the object holding the transaction (RFC 3261 §16.7 step 3: remove
+   * our Via, then hand the response to that transaction).
+   */
+  private async onResponse(att: FlowAttachment, res: SipResponse): Promise<void> {
+    const checked = validateResponse(res);
+    const branch = checked.ok ? checked.value.vias[0]?.params.get('branch') : null;
+    const info = parseBranch(branch);
+    if (!checked.ok || !info || checked.value.vias.length < 2) {
+      this.drop(att.flow, checked.ok ? 'response not for us' : checked.error);
+      return;
+    }
+    res.headers.shift('via');
+    try {
+      if (info.origin === 'flow' && info.objectId === att.flow.id) this.router.onBranchResponse(branch!, res);
+      else if (info.origin === 'flow') await flowStub(this.env, info.objectId).onBranchResponse(branch!, encodeFrame(res));
+      else await aorStubById(this.env, info.objectId).onBranchResponse(branch!, encodeFrame(res));
+    } catch (err) {
+      this.drop(att.flow, `response could not be relayed: ${String(err)}`);
+    }
+  }
+
+  /** RPC: send a message (already framed) to this flow's peer. False when the peer is gone. */
+  async deliver(data: string | Uint8Array): Promise<boolean> {
+    const ws = this.socket();
+    if (!ws) return false;
+    ws.send(data);
+    return true;
+  }
+
+  /** RPC: a response to a request this flow forwarded, relayed by the flow it arrived on. */
+  async onBranchResponse(branch: string, data: string | Uint8Array): Promise<void> {
+    const parsed = parseMessage(data);
+    if (parsed.ok && parsed.value.type === 'response') this.router.onBranchResponse(branch, parsed.value);
+  }
+
+  /** The newest open socket (a bridged device may have reconnected). */
+  private socket(): WebSocket | null {
+    const all = this.ctx.getWebSockets();
+    for (let i = all.length - 1; i >= 0; i--) if (all[i]!.readyState === WebSocket.READY_STATE_OPEN) return all[i]!;
+    return null;
+  }
+
+  private host(ws: WebSocket, att: FlowAttachment): FlowHost {
+    return {
+      env: this.env, config: this.config, flow: att.flow, aors: att.aors,
+      sendToPeer: (msg) => this.send(this.socket() ?? ws, msg),
+    };
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -134,13 +195,14 @@ export class FlowObject extends DurableObject<Env> {
         case 'REGISTER':
           return await this.register(ws, att, req, ess);
         case 'OPTIONS':
-          return createResponse(req, 200, {
-            headers: [['Allow', ALLOWED_METHODS], ['Accept', 'application/sdp, text/plain, application/MANSCDP+xml'], ['Supported', 'path, outbound']],
-          });
-        case 'ACK':
-          return null;
+          if (ess.requestUri.user === null && !req.headers.has('route') && this.router.isLocal(ess.requestUri, this.host(ws, att))) {
+            return createResponse(req, 200, {
+              headers: [['Allow', ALLOWED_METHODS], ['Accept', 'application/sdp, text/plain, application/MANSCDP+xml'], ['Supported', 'path, outbound']],
+            });
+          }
+          return await this.router.route(req, ess, this.host(ws, att));
         default:
-          throw new SipError(405, undefined, [['Allow', ALLOWED_METHODS]]);
+          return await this.router.route(req, ess, this.host(ws, att));
       }
     } catch (err) {
       if (err instanceof SipError) return errorResponse(req, err);
@@ -177,6 +239,7 @@ export class FlowObject extends DurableObject<Env> {
         callId: ess.callId,
         cseq: ess.cseq.seq,
         flowId: att.flow.id,
+        address: flowAddress(att.flow, this.config.domain),
         source: flowSource(att.flow),
         path: req.headers.values('path'),
         userAgent: req.headers.get('user-agent') ?? null,
@@ -204,13 +267,17 @@ export class FlowObject extends DurableObject<Env> {
     ws.serializeAttachment(att);
   }
 
-  private aor(aor: string): DurableObjectStub<import('./aor-object.js').AorObject> {
-    return this.env.AOR.get(this.env.AOR.idFromName(aor));
+  private aor(aor: string) {
+    return aorStub(this.env, aor);
   }
 
   /** Send a message on the socket: text frame when it is UTF-8, binary otherwise (RFC 7118 §5.1). */
   private send(ws: WebSocket, msg: SipMessage): void {
-    ws.send(isUtf8(msg.body) ? serializeToString(msg) : serialize(msg));
+    try {
+      ws.send(encodeFrame(msg));
+    } catch (err) {
+      this.drop((ws.deserializeAttachment() as FlowAttachment).flow, `send failed: ${String(err)}`);
+    }
   }
 
   private drop(flow: Flow, reason: string): void {

@@ -22,6 +22,8 @@ export interface Binding {
   regId: number | null;
   /** FlowObject id of the connection the REGISTER came on: the binding dies with it. */
   flowId: string;
+  /** How the service is addressed from that flow (Via sent-by and Record-Route host towards it). */
+  address: FlowAddress;
   /** Peer address the REGISTER came from. */
   source: string;
   /** Path header values (RFC 3327), in order. */
@@ -30,6 +32,8 @@ export interface Binding {
   /** Unix ms of the last REGISTER that touched the binding. */
   updatedAt: number;
 }
+
+import type { FlowAddress } from '../proxy/record-route.js';
 
 /**
  * Late refreshes are tolerated for this long after expiry: browsers refresh

@@ -10,6 +10,7 @@ import { formatParams, unquote } from '../sip/params.js';
 import { formatUri, uriEquals, parseUri } from '../sip/uri.js';
 import { SipError } from '../sip/errors.js';
 import { isLive, type Binding } from './bindings.js';
+import type { FlowAddress } from '../proxy/record-route.js';
 
 /** Interval policy of the registrar. */
 export interface RegistrarPolicy {
@@ -29,6 +30,8 @@ export interface RegisterRequest {
   callId: string;
   cseq: number;
   flowId: string;
+  /** How the service is addressed from the REGISTER's flow. */
+  address: FlowAddress;
   source: string;
   path: string[];
   userAgent: string | null;
@@ -142,7 +145,7 @@ export function applyRegister(
     if (q !== null && !(q >= 0 && q <= 1)) return fail(new SipError(400, 'Invalid Contact q'));
     const binding: Binding = {
       key, contact: storedContact(c), uri: uriText, q, expiresAt: now + expires * 1000,
-      callId: req.callId, cseq: req.cseq, instanceId, regId, flowId: req.flowId, source: req.source,
+      callId: req.callId, cseq: req.cseq, instanceId, regId, flowId: req.flowId, address: req.address, source: req.source,
       path: req.path, userAgent: req.userAgent, updatedAt: now,
     };
     changed ||= !existing || existing.flowId !== binding.flowId || existing.contact !== binding.contact;

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { FlowAddress } from '../proxy/record-route.js';
+
 /** Transport token as written in Via (RFC 7118 §5.2). */
 export type FlowTransport = 'WS' | 'WSS' | 'UDP';
 
@@ -16,6 +18,8 @@ export interface Flow {
   remoteIp: string;
   /** The peer's real port when known (Workers do not expose the TCP source port of WebSocket peers). */
   remotePort: number | null;
+  /** For bridged UDP flows: the bridge's address as devices see it (Via sent-by and Route host towards them). */
+  advertise: string | null;
   /** Unix ms when the connection was accepted. */
   connectedAt: number;
 }
@@ -24,4 +28,10 @@ export interface Flow {
 export function flowSource(flow: Flow): string {
   const host = flow.remoteIp.includes(':') ? `[${flow.remoteIp}]` : flow.remoteIp;
   return flow.remotePort === null ? host : `${host}:${flow.remotePort}`;
+}
+
+/** How the service is addressed from a flow: WebSocket peers by domain, UDP devices at their bridge. */
+export function flowAddress(flow: Flow, domain: string): FlowAddress {
+  if (flow.transport === 'UDP') return { transport: 'UDP', host: flow.advertise ?? domain };
+  return { transport: flow.transport, host: domain };
 }

@@ -4,6 +4,9 @@
  * @module
  */
 
+import type { SipMessage } from '../sip/message.js';
+import { serialize, serializeToString } from '../sip/serialize.js';
+
 /** Largest WebSocket message accepted as a SIP message. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -64,4 +67,9 @@ function isUtf8Slow(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+/** A message as one WebSocket message: text when it is UTF-8, binary otherwise (RFC 7118 §5.1). */
+export function encodeFrame(msg: SipMessage): string | Uint8Array {
+  return isUtf8(msg.body) ? serializeToString(msg) : serialize(msg);
 }

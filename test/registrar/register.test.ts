@@ -15,6 +15,7 @@ function req(over: Partial<RegisterRequest> = {}): RegisterRequest {
     callId: 'call-1',
     cseq: 1,
     flowId: 'flow-1',
+    address: { transport: 'WS', host: 'edge-sip.test' },
     source: '192.0.2.1',
     path: [],
     userAgent: 'test',

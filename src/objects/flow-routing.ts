@@ -1,0 +1,208 @@
+/**
+ * The proxy behaviour of one flow (RFC 3261 §16): requests its peer sends to
+ * other users are authenticated, looked up in the target AOR's object and
+ * forked to every binding's flow; in-dialog requests follow our Record-Route;
+ * responses come back through the transaction this flow holds.
+ * @module
+ */
+import type { Env } from '../env.js';
+import type { Config } from '../config.js';
+import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
+import { createNonce } from '../auth/nonce.js';
+import { SipError } from '../sip/errors.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import { parseNameAddr } from '../sip/name-addr.js';
+import { createResponse } from '../sip/response.js';
+import { addressOfRecord, unescapeUserPart, type SipUri } from '../sip/uri.js';
+import type { RequestEssentials } from '../sip/validate.js';
+import { loopHash, makeBranch, parseBranch } from '../proxy/branch.js';
+import { ourRoute, recordRoutes, type FlowAddress } from '../proxy/record-route.js';
+import { forwardCopy } from '../proxy/requests.js';
+import { ProxyTransaction } from '../proxy/transaction.js';
+import type { Flow } from '../transport/flow.js';
+import { flowAddress } from '../transport/flow.js';
+import { encodeFrame } from '../transport/ws-frames.js';
+import { aorStub, flowStub } from './stubs.js';
+
+/** Methods whose requests create a dialog and so get Record-Route (RFC 3261 §16.6 step 4, RFC 6665). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
+
+/** What the router needs from the flow object hosting it. */
+export interface FlowHost {
+  env: Env;
+  config: Config;
+  flow: Flow;
+  /** AORs registered on this flow. */
+  aors: readonly string[];
+  /** Send a message to this flow's peer. */
+  sendToPeer(msg: SipRequest | SipResponse): void;
+}
+
+function randomHex(bytes: number): string {
+  let s = '';
+  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+function isIpLiteral(host: string): boolean {
+  return host.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Transactions of requests this flow's peer sent, and the routing of its requests. */
+export class FlowRouter {
+  private readonly txs = new Map<string, ProxyTransaction>();
+  /** Client's top Via branch → our transaction key (CANCEL and non-2xx ACK matching, RFC 3261 §9.2). */
+  private readonly byClientBranch = new Map<string, string>();
+
+  /** True when the URI names a user (or the service) in a domain served here. */
+  isLocal(uri: SipUri, host: FlowHost): boolean {
+    if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return false;
+    return uri.host === host.config.domain || uri.host === host.config.realm || isIpLiteral(uri.host) || (host.flow.advertise?.startsWith(uri.host) ?? false);
+  }
+
+  /** Route a request that is not for the service itself. Returns an immediate response, if any. */
+  async route(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
+    if (req.method === 'CANCEL') return this.cancel(req, ess);
+    const routes = req.headers.values('route');
+    const dialog = routes.length > 0 ? this.ourDialog(routes, host) : null;
+    if (dialog) return this.inDialog(req, ess, host, dialog);
+    if (req.method === 'ACK') return null; // ACK for a non-2xx final: hop by hop, absorbed (RFC 3261 §17.2.1)
+    if (ess.to.params.has('tag')) throw new SipError(481, 'Call/Transaction Does Not Exist (no route through this proxy)');
+    return this.outOfDialog(req, ess, host);
+  }
+
+  /** A response to one of our branches arrived (possibly through another flow). */
+  onBranchResponse(branchId: string, res: SipResponse): void {
+    const info = parseBranch(branchId);
+    const key = info?.tx.split('z')[0];
+    if (key) this.txs.get(key)?.onResponse(branchId, res);
+  }
+
+  private ourDialog(routes: string[], host: FlowHost) {
+    const first = parseNameAddr(routes[0]!);
+    if (!first.ok) return null;
+    const d = ourRoute(host.config.nonceSecret, first.value.uri);
+    if (!d) return null;
+    const second = routes[1] ? parseNameAddr(routes[1]) : null;
+    const towards = second?.ok && ourRoute(host.config.nonceSecret, second.value.uri) ? second.value.uri : null;
+    return { ...d, towards, pop: towards ? 2 : 1 };
+  }
+
+  private checkHops(req: SipRequest, ess: RequestEssentials): string {
+    // RFC 3261 §16.3 step 3 and 4: Max-Forwards and loop detection.
+    if (ess.maxForwards === 0) throw new SipError(483, 'Too Many Hops');
+    const loop = loopHash(req, ess);
+    if (ess.vias.some((v) => parseBranch(v.params.get('branch'))?.loop === loop)) throw new SipError(482, 'Loop Detected');
+    return loop;
+  }
+
+  private async outOfDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
+    const uri = ess.requestUri;
+    if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
+    if (!this.isLocal(uri, host)) throw new SipError(404, `Not Found (domain ${uri.host} is not served here)`);
+    if (uri.user === null) throw new SipError(404, 'Not Found (no user in the Request-URI)');
+    const loop = this.checkHops(req, ess);
+    const denied = await this.authorizeCaller(req, ess, host);
+    if (denied) return denied;
+    const target = `sip:${unescapeUserPart(uri.user)}@${host.config.domain}`;
+    const found = await aorStub(host.env, target).lookup();
+    if (!found.exists) throw new SipError(404, 'Not Found');
+    if (found.targets.length === 0) throw new SipError(480, 'Temporarily Unavailable');
+    const key = randomHex(8);
+    const me = flowAddress(host.flow, host.config.domain);
+    const ftag = ess.from.params.get('tag') ?? '';
+    const branches = found.targets.map((t, i) => {
+      const id = makeBranch({ origin: 'flow', objectId: host.flow.id, loop, tx: `${key}z${i}` });
+      const recordRoute = DIALOG_CREATING.has(req.method)
+        ? recordRoutes(host.config.nonceSecret, { a: host.flow.id, b: t.flowId, ftag }, t.address as FlowAddress, me)
+        : undefined;
+      return { id, flowId: t.flowId, request: forwardCopy(req, ess.maxForwards, { uri: t.uri, via: { address: t.address as FlowAddress, branch: id }, ...(recordRoute ? { recordRoute } : {}) }) };
+    });
+    if (req.method === 'INVITE') host.sendToPeer(createResponse(req, 100, { reason: 'Trying' }));
+    await this.start(key, req, ess, host, branches);
+    return null;
+  }
+
+  private async inDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost, d: { a: string; b: string; ftag: string; towards: SipUri | null; pop: number }): Promise<SipResponse | null> {
+    const loop = this.checkHops(req, ess);
+    // The original caller's requests carry its From tag; the callee's carry the other one.
+    const target = ess.from.params.get('tag') === d.ftag ? d.b : d.a;
+    const address: FlowAddress = d.towards
+      ? { transport: (d.towards.params.get('transport')?.toUpperCase() as 'WS' | 'WSS' | undefined) ?? 'UDP', host: d.towards.port ? `${d.towards.host}:${d.towards.port}` : d.towards.host }
+      : flowAddress(host.flow, host.config.domain);
+    const key = randomHex(8);
+    const id = makeBranch({ origin: 'flow', objectId: host.flow.id, loop, tx: `${key}z0` });
+    const copy = forwardCopy(req, ess.maxForwards, { uri: null, via: { address, branch: id }, popRoutes: d.pop });
+    if (req.method === 'ACK') {
+      await this.deliver(host, target, copy); // ACK for 2xx: end to end, no transaction
+      return null;
+    }
+    await this.start(key, req, ess, host, [{ id, flowId: target, request: copy }]);
+    return null;
+  }
+
+  private async start(key: string, req: SipRequest, ess: RequestEssentials, host: FlowHost, branches: Array<{ id: string; flowId: string; request: SipRequest }>): Promise<void> {
+    const clientBranch = ess.vias[0]?.params.get('branch') ?? '';
+    const tx = new ProxyTransaction(req.method, {
+      deliver: (flowId, msg) => this.deliver(host, flowId, msg),
+      respond: (res) => host.sendToPeer(res),
+      localResponse: (status, reason) => createResponse(req, status, reason ? { reason } : {}),
+      setTimer: (ms, fn) => setTimeout(fn, ms),
+      clearTimer: (h) => clearTimeout(h as number),
+      done: () => {
+        this.txs.delete(key);
+        if (this.byClientBranch.get(`${clientBranch} ${req.method}`) === key) this.byClientBranch.delete(`${clientBranch} ${req.method}`);
+      },
+    });
+    this.txs.set(key, tx);
+    this.byClientBranch.set(`${clientBranch} ${req.method}`, key);
+    await tx.start(branches);
+  }
+
+  /** CANCEL (RFC 3261 §16.10): 200 to the CANCEL, and the matching INVITE's branches are cancelled. */
+  private cancel(req: SipRequest, ess: RequestEssentials): SipResponse {
+    const key = this.byClientBranch.get(`${ess.vias[0]?.params.get('branch') ?? ''} INVITE`);
+    const tx = key ? this.txs.get(key) : undefined;
+    if (!tx) throw new SipError(481, 'Call/Transaction Does Not Exist');
+    tx.cancel();
+    return createResponse(req, 200);
+  }
+
+  private async deliver(host: FlowHost, flowId: string, msg: SipRequest): Promise<boolean> {
+    if (flowId === host.flow.id) {
+      host.sendToPeer(msg);
+      return true;
+    }
+    try {
+      return await flowStub(host.env, flowId).deliver(encodeFrame(msg));
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Out-of-dialog requests are only relayed for a caller registered on this
+   * connection, or one that proves who it is with Proxy-Authorization (407).
+   * A caller may only send as itself.
+   */
+  private async authorizeCaller(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
+    const caller = addressOfRecord({ ...ess.from.uri, host: ess.from.uri.host === host.config.realm || isIpLiteral(ess.from.uri.host) ? host.config.domain : ess.from.uri.host });
+    if (host.aors.includes(caller)) return null;
+    const now = Date.now();
+    const pre = precheckCredentials(req.headers.get('proxy-authorization'), {
+      realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs,
+    });
+    if (pre.kind === 'malformed') throw new SipError(400, `Malformed Proxy-Authorization: ${pre.reason}`);
+    let stale = pre.kind === 'challenge' && pre.stale;
+    if (pre.kind === 'credentials') {
+      if (`sip:${pre.credentials.username}@${host.config.domain}` !== caller) throw new SipError(403, 'Forbidden (credentials do not match From)');
+      const reply = await aorStub(host.env, caller).authenticate({ credentials: pre.credentials, algorithm: pre.algorithm, method: req.method });
+      if (reply === null) return null;
+      stale = reply.kind === 'challenge' && reply.stale;
+    }
+    const nonce = createNonce(host.config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(8)));
+    return createResponse(req, 407, {
+      headers: challengeValues(host.config.realm, nonce, stale).map((v): [string, string] => ['Proxy-Authenticate', v]),
+    });
+  }
+}
