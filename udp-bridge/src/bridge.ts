@@ -3,6 +3,7 @@
  * @module
  */
 
+import { networkInterfaces } from 'node:os';
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { parseMessage } from '../../src/sip/parse.js';
@@ -59,6 +60,22 @@ function inspect(bytes: Uint8Array): SipMessage | null | 'not_sip' {
   return parsed.error.request !== undefined ? null : 'not_sip';
 }
 
+/**
+ * `host:port` devices reach the bridge at: `--advertise`, else the listening
+ * address (with the port actually bound), else, for a wildcard listen
+ * address, the host's first external IPv4 address.
+ */
+export function advertisedAddress(config: BridgeConfig, boundPort: number): string | null {
+  const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+  if (config.advertise) return hostPort(config.advertise.host, config.advertise.port);
+  const wildcard = config.listen.host === '0.0.0.0' || config.listen.host === '::';
+  if (!wildcard) return hostPort(config.listen.host, boundPort);
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return hostPort(a.address, boundPort);
+  }
+  return hostPort('127.0.0.1', boundPort);
+}
+
 /** Bind the UDP socket (and the metrics server) and start relaying. */
 export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): Promise<Bridge> {
   const log = deps.log ?? silentLogger;
@@ -85,6 +102,8 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     });
   });
   socket.on('error', (err) => log.error('udp socket error', { error: err.message }));
+  const bound = socket.address();
+  const advertise = advertisedAddress(config, bound.port);
 
   const sendTo = (source: Source, bytes: Uint8Array): void => {
     if (closing !== null) return;
@@ -105,7 +124,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
       metrics.drop('flow_limit');
       return null;
     }
-    const flow = new Flow(source, { config, metrics, log, now, random, sendToDevice: (b) => sendTo(source, b) });
+    const flow = new Flow(source, { config, metrics, log, now, random, advertise, sendToDevice: (b) => sendTo(source, b) });
     flows.set(key, flow);
     log.info('flow opened', { flow: key });
     return flow;

@@ -15,6 +15,12 @@ export interface HostPort {
 export interface BridgeConfig {
   /** UDP address the devices send to (`--listen`). */
   listen: HostPort;
+  /**
+   * The bridge's address as devices reach it (`--advertise`): the Worker puts it in its Via and
+   * Record-Route towards the devices, so their responses and in-dialog requests come back here.
+   * null: the listening address, or with a wildcard listen address the host's first external IPv4.
+   */
+  advertise: HostPort | null;
   /** The Worker's WebSocket URL (`--upstream`), `ws:` or `wss:`. */
   upstream: string;
   /** Shared bridge token sent as `Authorization: Bearer …`; null sends no token (ordinary WS client). */
@@ -59,6 +65,7 @@ export const MAX_UDP_PAYLOAD = 65_507;
 /** Defaults for every setting (see the README flag table). */
 export const DEFAULT_CONFIG: Readonly<BridgeConfig> = {
   listen: { host: '0.0.0.0', port: 5060 },
+  advertise: null,
   upstream: 'ws://127.0.0.1:8787/sip',
   token: null,
   metrics: null,
@@ -85,6 +92,7 @@ export type ConfigResult = { ok: true; value: ParsedCommand } | { ok: false; err
 /** Flag name → environment variable. Flags win over the environment, the environment over defaults. */
 export const ENV_NAMES = {
   listen: 'BRIDGE_LISTEN',
+  advertise: 'BRIDGE_ADVERTISE',
   upstream: 'BRIDGE_UPSTREAM',
   token: 'BRIDGE_TOKEN',
   metrics: 'BRIDGE_METRICS',
@@ -100,6 +108,7 @@ type FlagName = keyof typeof ENV_NAMES;
 
 const OPTIONS = {
   listen: { type: 'string' },
+  advertise: { type: 'string' },
   upstream: { type: 'string' },
   token: { type: 'string' },
   metrics: { type: 'string' },
@@ -177,6 +186,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const d = DEFAULT_CONFIG;
     const listen = pick('listen');
     const metrics = pick('metrics');
+    const advertise = pick('advertise');
     const maxDatagram = pick('max-datagram');
     const idle = pick('idle-timeout');
     const rate = pick('rate');
@@ -186,6 +196,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const config: BridgeConfig = {
       ...d,
       listen: listen === undefined ? d.listen : parseHostPort(listen, 'listen'),
+      advertise: advertise === undefined ? null : parseHostPort(advertise, 'advertise'),
       upstream: upstreamUrl(pick('upstream') ?? d.upstream),
       token: pick('token') ?? null,
       metrics: metrics === undefined ? null : parseHostPort(metrics, 'metrics', '127.0.0.1'),

@@ -29,6 +29,8 @@ export interface FlowDeps {
   now: () => number;
   /** Uniform in [0, 1), for reconnect jitter. */
   random: () => number;
+  /** The bridge's address as devices reach it (`host:port`), sent to the Worker in `x-bridge-advertise`. */
+  advertise: string | null;
   /** Send one datagram to this flow's device, from the bridge's listening socket. */
   sendToDevice: (bytes: Uint8Array) => void;
 }
@@ -195,6 +197,7 @@ export class Flow {
     const { config, log } = this.deps;
     if (this.attempts++ > 0) this.deps.metrics.reconnects++;
     const headers: Record<string, string> = { 'x-bridge-source': this.id };
+    if (this.deps.advertise !== null) headers['x-bridge-advertise'] = this.deps.advertise;
     if (config.token !== null) headers.authorization = `Bearer ${config.token}`;
     const ws = new WebSocket(config.upstream, 'sip', {
       headers,

@@ -15,6 +15,7 @@ Usage: udp-bridge [options]
 
 Options (each also read from the environment variable shown; flags win):
   --listen <host:port>      UDP address to receive SIP on       BRIDGE_LISTEN        [${DEFAULT_CONFIG.listen.host}:${DEFAULT_CONFIG.listen.port}]
+  --advertise <host:port>   address devices reach the bridge at BRIDGE_ADVERTISE     [listen address, or first external IPv4]
   --upstream <url>          the Worker's WebSocket URL           BRIDGE_UPSTREAM      [${DEFAULT_CONFIG.upstream}]
   --token <secret>          shared bridge token (prefer the env) BRIDGE_TOKEN         [none]
   --metrics <host:port>     serve GET /metrics and /healthz      BRIDGE_METRICS       [off]
