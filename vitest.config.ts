@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['test/{sip,registrar,auth,proxy,transport,udp-bridge}/**/*.test.ts'],
+          include: ['test/{sip,registrar,auth,proxy,transport,udp-bridge,gb28181}/**/*.test.ts'],
         },
       },
       {
