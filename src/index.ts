@@ -6,4 +6,5 @@ import { app } from './http/app.js';
 
 export { AorObject } from './objects/aor-object.js';
 export { FlowObject } from './objects/flow-object.js';
+export { MetricsObject } from './objects/metrics-object.js';
 export default app;

@@ -3,9 +3,10 @@ declare namespace Cloudflare {
   interface Env {
     FLOW: DurableObjectNamespace<import('../src/objects/flow-object.js').FlowObject>;
     AOR: DurableObjectNamespace<import('../src/objects/aor-object.js').AorObject>;
+    METRICS: DurableObjectNamespace<import('../src/objects/metrics-object.js').MetricsObject>;
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index.js');
-    durableNamespaces: 'FlowObject' | 'AorObject';
+    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject';
   }
 }

@@ -5,7 +5,8 @@
 import { Hono } from 'hono';
 import type { Env } from '../env.js';
 import { log } from '../log.js';
-import { admin } from './admin.js';
+import { admin, requireAdmin } from './admin.js';
+import { renderMetrics } from '../objects/metrics-object.js';
 import { sipWebSocket } from './sip-ws.js';
 
 /** The application. */
@@ -14,6 +15,7 @@ export const app = new Hono<{ Bindings: Env }>();
 app.get('/sip', sipWebSocket);
 app.route('/api/v1', admin);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+app.get('/metrics', requireAdmin, async (c) => c.text(await renderMetrics(c.env), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 app.onError((err, c) => {

@@ -23,6 +23,14 @@ import { stampReceived } from '../transport/received.js';
 import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
 import { FlowRouter, type FlowHost } from './flow-routing.js';
 import { aorStub, aorStubById, flowStub } from './stubs.js';
+import { MetricsBuffer, METRIC_SHARDS } from './metrics-object.js';
+
+const KNOWN_METHODS = new Set(['REGISTER', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
+
+/** Method as a metric label: bounded to the known methods. */
+function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'other';
+}
 
 /** State of the connection that survives hibernation (socket attachment, ≤ 16 KiB). */
 interface FlowAttachment {
@@ -49,10 +57,12 @@ export class FlowObject extends DurableObject<Env> {
   dropped = 0;
   /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
   private readonly router = new FlowRouter();
+  private readonly metrics: MetricsBuffer;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
+    this.metrics = new MetricsBuffer(env, Number.parseInt(ctx.id.toString().slice(-2), 16) % METRIC_SHARDS);
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
   }
@@ -77,10 +87,25 @@ export class FlowObject extends DurableObject<Env> {
     for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ flow, aors: [] } satisfies FlowAttachment);
+    this.metrics.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
+    this.flushMetrics(true);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.onFrame(ws, data);
+    } finally {
+      this.flushMetrics(false);
+    }
+  }
+
+  private flushMetrics(force: boolean): void {
+    const pending = this.metrics.flush(Date.now(), force);
+    if (pending) this.ctx.waitUntil(pending);
+  }
+
+  private async onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const att = ws.deserializeAttachment() as FlowAttachment;
     const frame = classifyFrame(data);
     if (frame.kind === 'keepalive') {
@@ -102,12 +127,16 @@ export class FlowObject extends DurableObject<Env> {
       return;
     }
     const msg: SipMessage = parsed.value;
+    this.metrics.inc(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
     if (msg.type === 'response') {
       await this.onResponse(att, msg);
       return;
     }
     const res = await this.onRequest(ws, att, msg);
-    if (res) this.send(ws, res);
+    if (res) {
+      this.metrics.inc(`sip_local_responses_total{status="${res.status}"}`);
+      this.send(ws, res);
+    }
   }
 
   /**
@@ -182,6 +211,8 @@ export class FlowObject extends DurableObject<Env> {
     if (att.flow.transport === 'UDP') return;
     await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
     log('info', 'flow closed', { flow: att.flow.id, code, aors: att.aors.length });
+    this.metrics.inc(`sip_connections_closed_total{transport="${att.flow.transport}"}`);
+    this.flushMetrics(true);
   }
 
   /** Handle one request; returns the response to send, if any. Errors map to responses here only. */
@@ -282,6 +313,7 @@ export class FlowObject extends DurableObject<Env> {
 
   private drop(flow: Flow, reason: string): void {
     this.dropped++;
+    this.metrics.inc('sip_frames_dropped_total');
     log('warn', 'frame dropped', { flow: flow.id, reason });
   }
 }

@@ -89,6 +89,7 @@ type Pred = (m: WireMessage) => boolean;
 export class Wire {
   readonly messages: WireMessage[] = [];
   private watchers: { pred: Pred; done: (m: WireMessage) => void }[] = [];
+  private listeners: ((m: WireMessage) => void)[] = [];
   private readonly started = Date.now();
 
   constructor(readonly name: string) {}
@@ -98,12 +99,18 @@ export class Wire {
     if (raw.trim() === '') return; // keep-alive CRLF
     const m = parseWire(raw, dir);
     this.messages.push(m);
+    for (const l of this.listeners) l(m);
     for (const w of this.watchers.slice()) {
       if (w.pred(m)) {
         this.watchers = this.watchers.filter((x) => x !== w);
         w.done(m);
       }
     }
+  }
+
+  /** Call `fn` for every message from now on. */
+  onMessage(fn: (m: WireMessage) => void): void {
+    this.listeners.push(fn);
   }
 
   /** Messages matching a predicate. */
