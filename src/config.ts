@@ -20,6 +20,41 @@ export interface Config {
   nonceTtlMs: number;
   /** HMAC key for nonces; empty when unset, and then registrations are refused. */
   nonceSecret: Uint8Array;
+  /** GB/T 28181 platform settings; null when GB_PLATFORM_ID is not set. */
+  gb: GbConfig | null;
+}
+
+/** GB/T 28181 platform settings (the platform side; devices register to it). */
+export interface GbConfig {
+  /** 20-digit platform ID (type 200), e.g. 34020000002000000001. */
+  platformId: string;
+  /** SIP domain and digest realm of the devices: by default the platform ID's first 10 digits. */
+  realm: string;
+  /** Shared device password (what GB platforms offer); per-device passwords override it. Empty: none. */
+  password: string;
+  /** Expected keepalive interval, seconds. */
+  keepaliveInterval: number;
+  /** Missed keepalives after which a device is offline. */
+  keepaliveMisses: number;
+  /** Offset of the local time written in `Date:` for devices, minutes east of UTC (China: 480). */
+  utcOffsetMinutes: number;
+  /** Default media server for live view (IP and RTP port), or null. */
+  media: { ip: string; port: number } | null;
+}
+
+function readGb(env: Env): GbConfig | null {
+  const platformId = env.GB_PLATFORM_ID ?? '';
+  if (!/^\d{20}$/.test(platformId)) return null;
+  const mediaPort = int(env.GB_MEDIA_PORT, 0);
+  return {
+    platformId,
+    realm: env.GB_REALM || platformId.slice(0, 10),
+    password: env.GB_PASSWORD ?? '',
+    keepaliveInterval: int(env.GB_KEEPALIVE_INTERVAL, 60),
+    keepaliveMisses: int(env.GB_KEEPALIVE_MISSES, 3),
+    utcOffsetMinutes: Number.parseInt(env.GB_UTC_OFFSET_MINUTES ?? '480', 10) || 0,
+    media: env.GB_MEDIA_IP && mediaPort > 0 ? { ip: env.GB_MEDIA_IP, port: mediaPort } : null,
+  };
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -38,5 +73,6 @@ export function readConfig(env: Env): Config {
     defaultExpires: int(env.DEFAULT_EXPIRES, 3600),
     nonceTtlMs: int(env.NONCE_TTL, 300) * 1000,
     nonceSecret: new TextEncoder().encode(env.NONCE_SECRET ?? ''),
+    gb: readGb(env),
   };
 }

@@ -19,6 +19,18 @@ export interface Env {
   MAX_EXPIRES?: string;
   DEFAULT_EXPIRES?: string;
   NONCE_TTL?: string;
+  /** GB/T 28181: 20-digit platform ID; unset disables the GB28181 side. */
+  GB_PLATFORM_ID?: string;
+  /** GB/T 28181: device realm/domain; defaults to the platform ID's first 10 digits. */
+  GB_REALM?: string;
+  /** GB/T 28181: shared device password (secret). */
+  GB_PASSWORD?: string;
+  GB_KEEPALIVE_INTERVAL?: string;
+  GB_KEEPALIVE_MISSES?: string;
+  GB_UTC_OFFSET_MINUTES?: string;
+  /** GB/T 28181: default media server (e.g. ZLMediaKit) RTP address for live view. */
+  GB_MEDIA_IP?: string;
+  GB_MEDIA_PORT?: string;
   /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
   ADMIN_TOKEN?: string;
   /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */

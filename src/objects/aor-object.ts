@@ -1,22 +1,26 @@
 /**
  * One Durable Object per address-of-record: the account (HA1 only), the
- * bindings, nonce counts. A thin shell: load, call the pure registrar, persist.
+ * bindings, nonce counts, and for GB/T 28181 devices their state and
+ * sessions. A thin shell: load, call the pure registrar, persist.
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig, type Config } from '../config.js';
-import type { Account } from '../auth/authenticate.js';
-import { verifyAccount } from '../auth/authenticate.js';
-import type { DigestAlgorithm } from '../auth/digest.js';
+import { verifyAccount, type Account } from '../auth/authenticate.js';
+import { computeHA1, type DigestAlgorithm } from '../auth/digest.js';
 import { acceptNonceCount, nonceCountOf } from '../auth/nonce.js';
 import type { DigestCredentials } from '../sip/auth-header.js';
-import { contactValues, isLive, nextDeadline, type Binding } from '../registrar/bindings.js';
-import { applyRegister, dropFlow, type RegisterRequest } from '../registrar/register.js';
-import { byPreference } from '../registrar/bindings.js';
-import type { FlowAddress } from '../proxy/record-route.js';
 import { parseMessage } from '../sip/parse.js';
+import { byPreference, contactValues, isLive, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
+import { applyRegister, dropFlow, type RegisterRequest } from '../registrar/register.js';
+import type { FlowAddress } from '../proxy/record-route.js';
+import { newDevice } from '../gb28181/device.js';
+import { AorStore } from './aor-store.js';
+import { GbDevice } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
+import * as gbOps from './aor-gb.js';
+import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscdp-build.js';
 
 /** Digest credentials that passed the stateless checks. */
 export interface VerifiedCredentials {
@@ -28,13 +32,23 @@ export interface VerifiedCredentials {
 /** What the flow asks of the AOR for a REGISTER. */
 export interface AorRegisterInput extends VerifiedCredentials {
   request: RegisterRequest;
+  /** X-GB-Ver of a GB28181 device. */
+  gbVersion?: string | null;
+  transport?: string;
 }
 
 /** The AOR's answer to a REGISTER; the flow turns it into a SIP response. */
 export type AorRegisterReply =
   | { kind: 'challenge'; stale: boolean }
   | { kind: 'error'; status: number; reason: string; headers: Array<[string, string]> }
-  | { kind: 'ok'; contacts: string[]; /** the flow still has a binding here */ flowBound: boolean };
+  | {
+      kind: 'ok';
+      contacts: string[];
+      /** The flow still has a binding here. */
+      flowBound: boolean;
+      /** Seconds granted to the REGISTER's own flow (0 once unregistered), echoed to GB devices. */
+      expires: number;
+    };
 
 /** A binding as listed by the admin API. */
 export interface BindingView {
@@ -50,31 +64,31 @@ export interface BindingView {
   cseq: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS bindings (key TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nonce_counts (nonce TEXT PRIMARY KEY, nc INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-`;
-
 /** Most bindings one AOR keeps (the least recently refreshed one makes room). */
 const MAX_BINDINGS = 16;
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
 export class AorObject extends DurableObject<Env> {
-  private readonly config: Config;
+  readonly config: Config;
+  readonly store: AorStore;
+  readonly platform: PlatformRequests;
   private account: Account | null;
   private bindings: Binding[];
-  private readonly platform: PlatformRequests;
+  /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
+  readonly gb: GbDevice | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
+    this.store = new AorStore(ctx.storage.sql);
     this.platform = new PlatformRequests(env, ctx.id.toString());
-    const sql = ctx.storage.sql;
-    sql.exec(SCHEMA);
-    const acc = sql.exec<{ data: string }>('SELECT data FROM account WHERE id = 1').toArray()[0];
-    this.account = acc ? (JSON.parse(acc.data) as Account) : null;
-    this.bindings = sql.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding);
+    this.account = this.store.account();
+    this.bindings = this.store.bindings();
+    const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
+    const gb = this.config.gb;
+    this.gb = gb && host === gb.realm && user
+      ? new GbDevice(gb, this.store.device() ?? newDevice(user), (s) => this.store.putDevice(s), Date.now())
+      : null;
   }
 
   /** The clock (a seam for tests that need time to pass). */
@@ -82,26 +96,39 @@ export class AorObject extends DurableObject<Env> {
     return Date.now();
   }
 
+  /** The AOR this object is named after. */
+  get aor(): string {
+    return this.ctx.id.name ?? `sip:unknown@${this.config.domain}`;
+  }
+
+  /** Live bindings, most preferred first. */
+  live(now = this.now()): Binding[] {
+    return byPreference(this.bindings.filter((b) => isLive(b, now)));
+  }
+
   /** Authenticate and apply a REGISTER (RFC 3261 §10.3). */
   async register(input: AorRegisterInput): Promise<AorRegisterReply> {
     const now = this.now();
     const denied = this.authorize(input, now);
     if (denied) return denied;
-    const result = applyRegister(
-      this.bindings,
-      input.request,
-      { ...this.config, maxBindings: MAX_BINDINGS },
-      now,
-    );
+    const result = applyRegister(this.bindings, input.request, { ...this.config, maxBindings: MAX_BINDINGS }, now);
     if (!result.ok) {
       const e = result.error;
       return { kind: 'error', status: e.status, reason: e.reason, headers: e.headers.map(([k, v]) => [k, v]) };
+    }
+    const mine = result.value.bindings.filter((b) => b.flowId === input.request.flowId);
+    if (this.gb && input.request.contacts.length > 0) {
+      const until = mine.length > 0 ? Math.max(...mine.map((b) => b.expiresAt)) : null;
+      this.gb.onRegister(until, {
+        now, source: input.request.source, transport: input.transport ?? 'UDP', userAgent: input.request.userAgent, gbVersion: input.gbVersion ?? null,
+      });
     }
     this.save(result.value.bindings);
     return {
       kind: 'ok',
       contacts: contactValues(this.bindings, now),
-      flowBound: this.bindings.some((b) => b.flowId === input.request.flowId),
+      flowBound: mine.length > 0,
+      expires: mine.length > 0 ? Math.max(...mine.map((b) => remainingSeconds(b, now))) : 0,
     };
   }
 
@@ -114,19 +141,20 @@ export class AorObject extends DurableObject<Env> {
     return this.authorize(input, this.now());
   }
 
+  /** The account, or for a GB device without one the realm's shared password. */
+  private effectiveAccount(): Account | null {
+    if (this.account || !this.gb || !this.config.gb?.password) return this.account;
+    const { realm, password } = this.config.gb;
+    const id = this.gb.current.deviceId;
+    return { username: id, realm, ha1Md5: computeHA1('MD5', id, realm, password), ha1Sha256: computeHA1('SHA-256', id, realm, password) };
+  }
+
   private authorize(input: VerifiedCredentials, now: number): AorRegisterReply | null {
-    if (!verifyAccount(input.credentials, input.algorithm, this.account, input.method)) {
-      return { kind: 'challenge', stale: false };
-    }
+    if (!verifyAccount(input.credentials, input.algorithm, this.effectiveAccount(), input.method)) return { kind: 'challenge', stale: false };
     const nc = nonceCountOf(input.credentials);
-    const sql = this.ctx.storage.sql;
-    const row = sql.exec<{ nc: number }>('SELECT nc FROM nonce_counts WHERE nonce = ?', input.credentials.nonce).toArray()[0];
     // RFC 2617 §3.2.2: a repeated nc is a replay; answer with a fresh nonce.
-    if (nc === null || !acceptNonceCount(row?.nc, nc)) return { kind: 'challenge', stale: true };
-    sql.exec(
-      'INSERT INTO nonce_counts (nonce, nc, expires_at) VALUES (?, ?, ?) ON CONFLICT(nonce) DO UPDATE SET nc = excluded.nc',
-      input.credentials.nonce, nc, now + 2 * this.config.nonceTtlMs + 60_000,
-    );
+    if (nc === null || !acceptNonceCount(this.store.nonceCount(input.credentials.nonce), nc)) return { kind: 'challenge', stale: true };
+    this.store.recordNonceCount(input.credentials.nonce, nc, now + 2 * this.config.nonceTtlMs + 60_000);
     return null;
   }
 
@@ -139,10 +167,7 @@ export class AorObject extends DurableObject<Env> {
   /** Create or replace the account. Only HA1 values are stored. */
   async putAccount(account: Account): Promise<{ created: boolean }> {
     const created = this.account === null;
-    this.ctx.storage.sql.exec(
-      'INSERT INTO account (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data',
-      JSON.stringify(account),
-    );
+    this.store.putAccount(account);
     this.account = account;
     return { created };
   }
@@ -150,30 +175,25 @@ export class AorObject extends DurableObject<Env> {
   /** Delete the account and every binding. Returns whether there was one. */
   async deleteAccount(): Promise<boolean> {
     const existed = this.account !== null;
-    this.ctx.storage.sql.exec('DELETE FROM account');
+    this.store.putAccount(null);
     this.account = null;
     this.save([]);
     return existed;
   }
 
-  /** Whether the account exists. */
+  /** Whether the account exists (GB devices under a shared password always do). */
   async hasAccount(): Promise<boolean> {
-    return this.account !== null;
+    return this.effectiveAccount() !== null;
   }
 
   /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
   async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
-    const now = this.now();
-    return {
-      exists: this.account !== null,
-      targets: byPreference(this.bindings.filter((b) => isLive(b, now))).map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })),
-    };
+    return { exists: this.effectiveAccount() !== null, targets: this.live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })) };
   }
 
   /** Send a request from the platform to every live binding; resolves with the final status. */
   async sendRequest(p: Omit<PlatformRequest, 'aor'>): Promise<PlatformResult> {
-    const now = this.now();
-    return this.platform.send({ ...p, aor: this.aorName() }, byPreference(this.bindings.filter((b) => isLive(b, now))));
+    return this.platform.send({ ...p, aor: this.aor }, this.live());
   }
 
   /** RPC: a response to a platform request, relayed by the flow it arrived on. */
@@ -182,42 +202,64 @@ export class AorObject extends DurableObject<Env> {
     if (parsed.ok && parsed.value.type === 'response') this.platform.onResponse(branch, parsed.value);
   }
 
-  private aorName(): string {
-    return this.ctx.id.name ?? `sip:unknown@${this.config.domain}`;
-  }
-
-  /** Live bindings, for the admin API and for routing. */
+  /** Live bindings, for the admin API. */
   async listBindings(): Promise<BindingView[]> {
     const now = this.now();
-    return this.bindings
-      .filter((b) => isLive(b, now))
-      .map((b) => ({
-        contact: b.contact, expires: Math.max(0, Math.ceil((b.expiresAt - now) / 1000)), q: b.q,
-        instanceId: b.instanceId, regId: b.regId, source: b.source, userAgent: b.userAgent, flowId: b.flowId,
-        callId: b.callId, cseq: b.cseq,
-      }));
+    return this.live(now).map((b) => ({
+      contact: b.contact, expires: remainingSeconds(b, now), q: b.q, instanceId: b.instanceId, regId: b.regId,
+      source: b.source, userAgent: b.userAgent, flowId: b.flowId, callId: b.callId, cseq: b.cseq,
+    }));
   }
 
-  /** Expiry: drop bindings past their interval and grace, and old nonce counts. */
+  /** GB28181 RPC: a MESSAGE from this device (keepalive, query answers); the status to answer. */
+  async gbMessage(body: Uint8Array, contentType: string | null): Promise<{ status: number; reason: string }> {
+    return gbOps.onMessage(this, body, contentType);
+  }
+
+  /** GB28181 RPC: the device's state and channels, or null when this AOR is not a GB device. */
+  async gbDevice(): Promise<gbOps.DeviceView | null> {
+    return gbOps.view(this);
+  }
+
+  /** GB28181 RPC: send a query and wait (bounded) for the answer. */
+  async gbQuery(cmdType: QueryCmdType, waitMs: number, extra?: QueryExtra): Promise<gbOps.GbOutcome> {
+    return gbOps.query(this, cmdType, waitMs, extra);
+  }
+
+  /** GB28181 RPC: DeviceControl (PTZ, guard, reboot) to the device or one of its channels. */
+  async gbControl(targetId: string, command: ControlCommand, waitMs: number): Promise<gbOps.GbOutcome> {
+    return gbOps.control(this, targetId, command, waitMs);
+  }
+
+  /** GB28181 RPC: start live view of a channel towards a media server. */
+  async gbLiveStart(channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number): Promise<gbOps.GbOutcome> {
+    return gbOps.liveStart(this, channelId, media, waitMs);
+  }
+
+  /** GB28181 RPC: stop a live-view session (BYE). */
+  async gbLiveStop(callId: string, waitMs: number): Promise<gbOps.GbOutcome> {
+    return gbOps.liveStop(this, callId, waitMs);
+  }
+
+  /** Expiry: drop bindings past their interval and grace, old nonce counts; devices go offline. */
   override async alarm(): Promise<void> {
     const now = this.now();
-    this.ctx.storage.sql.exec('DELETE FROM nonce_counts WHERE expires_at < ?', now);
+    this.store.pruneNonces(now);
+    this.gb?.expire(now);
     this.save(this.bindings.filter((b) => isLive(b, now)));
   }
 
-  /** Persist the binding set (rows that changed only) and schedule the next expiry. */
-  private save(next: Binding[]): void {
-    const sql = this.ctx.storage.sql;
-    const keep = new Set(next.map((b) => b.key));
-    for (const b of this.bindings) if (!keep.has(b.key)) sql.exec('DELETE FROM bindings WHERE key = ?', b.key);
-    const before = new Map(this.bindings.map((b) => [b.key, b]));
-    for (const b of next) {
-      if (before.get(b.key) === b) continue;
-      sql.exec('INSERT INTO bindings (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data', b.key, JSON.stringify(b));
-    }
+  /** Persist the binding set and schedule the next deadline (the one alarm, RFC-less but DO-bound). */
+  save(next: Binding[]): void {
+    this.store.saveBindings(this.bindings, next);
     this.bindings = next;
-    const deadline = nextDeadline(next);
-    if (deadline === null) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(deadline);
+    this.schedule();
+  }
+
+  /** Set the alarm to the earliest of binding expiry and device offline deadline. */
+  schedule(): void {
+    const deadlines = [nextDeadline(this.bindings), this.gb?.deadline() ?? null].filter((d): d is number => d !== null);
+    if (deadlines.length === 0) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(Math.min(...deadlines));
   }
 }

@@ -8,20 +8,18 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig, type Config } from '../config.js';
 import { log } from '../log.js';
-import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
-import { createNonce } from '../auth/nonce.js';
 import { SipError } from '../sip/errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
 import { parseMessage } from '../sip/parse.js';
 import { createResponse, errorResponse } from '../sip/response.js';
-import { addressOfRecord } from '../sip/uri.js';
 import { validateRequest, validateResponse, type RequestEssentials } from '../sip/validate.js';
 import { parseBranch } from '../proxy/branch.js';
 import type { Flow, FlowTransport } from '../transport/flow.js';
-import { flowAddress, flowSource } from '../transport/flow.js';
 import { stampReceived } from '../transport/received.js';
 import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
 import { FlowRouter, type FlowHost } from './flow-routing.js';
+import { handleRegister } from './flow-register.js';
+import type { AorRegisterReply } from './aor-object.js';
 import { aorStub, aorStubById, flowStub } from './stubs.js';
 import { MetricsBuffer, METRIC_SHARDS } from './metrics-object.js';
 
@@ -224,7 +222,15 @@ export class FlowObject extends DurableObject<Env> {
       stampReceived(req, ess.vias[0]!, att.flow);
       switch (req.method) {
         case 'REGISTER':
-          return await this.register(ws, att, req, ess);
+          return await handleRegister({
+            config: this.config,
+            flow: att.flow,
+            register: async (aor, input) => (await this.aor(aor).register(input)) as AorRegisterReply,
+            track: (aor, bound) => this.trackAor(ws, att, aor, bound),
+          }, req, ess);
+        case 'MESSAGE':
+          if (this.isForPlatform(ess)) return await this.deviceMessage(att, req, ess);
+          return await this.router.route(req, ess, this.host(ws, att));
         case 'OPTIONS':
           if (ess.requestUri.user === null && !req.headers.has('route') && this.router.isLocal(ess.requestUri, this.host(ws, att))) {
             return createResponse(req, 200, {
@@ -242,53 +248,23 @@ export class FlowObject extends DurableObject<Env> {
     }
   }
 
-  /** REGISTER: challenge here (no hop), authenticate and bind in the AOR's object (one hop). */
-  private async register(ws: WebSocket, att: FlowAttachment, req: SipRequest, ess: RequestEssentials): Promise<SipResponse> {
-    const to = ess.to.uri;
-    if (to.scheme !== 'sip' && to.scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
-    // RFC 3261 §10.3 step 1: only this domain's AORs are registered here.
-    if (to.host !== this.config.domain) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);
-    if (this.config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
-    const now = Date.now();
-    const pre = precheckCredentials(req.headers.get('authorization'), {
-      realm: this.config.realm, secret: this.config.nonceSecret, now, nonceTtlMs: this.config.nonceTtlMs,
-    });
-    if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
-    if (pre.kind === 'challenge') return this.challenge(req, pre.stale, now);
-    const aor = addressOfRecord(to);
-    // A user registers only their own AOR (RFC 3261 §10.3 step 3).
-    if (`sip:${pre.credentials.username}@${this.config.domain}` !== aor) {
-      throw new SipError(403, 'Forbidden (credentials do not match the AOR)');
-    }
-    const reply = await this.aor(aor).register({
-      credentials: pre.credentials,
-      algorithm: pre.algorithm,
-      method: req.method,
-      request: {
-        contacts: req.headers.values('contact'),
-        expires: req.headers.get('expires') ?? null,
-        callId: ess.callId,
-        cseq: ess.cseq.seq,
-        flowId: att.flow.id,
-        address: flowAddress(att.flow, this.config.domain),
-        source: flowSource(att.flow),
-        path: req.headers.values('path'),
-        userAgent: req.headers.get('user-agent') ?? null,
-      },
-    });
-    if (reply.kind === 'challenge') return this.challenge(req, reply.stale, now);
-    if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
-    this.trackAor(ws, att, aor, reply.flowBound);
-    const headers: Array<[string, string]> = reply.contacts.map((c) => ['Contact', c]);
-    if (req.headers.values('contact').some((c) => c.includes('reg-id'))) headers.push(['Require', 'outbound']);
-    headers.push(['Date', new Date(now).toUTCString()]);
-    return createResponse(req, 200, { headers });
+  /** A request addressed to the GB/T 28181 platform itself (its ID in the Request-URI). */
+  private isForPlatform(ess: RequestEssentials): boolean {
+    const gb = this.config.gb;
+    return gb !== null && ess.requestUri.user === gb.platformId;
   }
 
-  private challenge(req: SipRequest, stale: boolean, now: number): SipResponse {
-    const nonce = createNonce(this.config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(8)));
-    const headers = challengeValues(this.config.realm, nonce, stale).map((v): [string, string] => ['WWW-Authenticate', v]);
-    return createResponse(req, 401, { headers });
+  /**
+   * A MESSAGE from a device to the platform (keepalive, query answers): only
+   * from a device registered on this flow, else 404 (GB/T 28181 §9.6).
+   */
+  private async deviceMessage(att: FlowAttachment, req: SipRequest, ess: RequestEssentials): Promise<SipResponse> {
+    const gb = this.config.gb!;
+    const device = ess.from.uri.user;
+    const aor = device ? `sip:${device}@${gb.realm}` : '';
+    if (!att.aors.includes(aor)) throw new SipError(404, 'Not Found (device not registered)');
+    const r = await this.aor(aor).gbMessage(req.body, req.headers.get('content-type') ?? null);
+    return createResponse(req, r.status, { reason: r.reason });
   }
 
   private trackAor(ws: WebSocket, att: FlowAttachment, aor: string, bound: boolean): void {

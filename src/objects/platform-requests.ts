@@ -21,6 +21,8 @@ export interface PlatformRequest {
   aor: string;
   /** From URI; a tag is added. */
   from: string;
+  /** To URI when it is not the AOR (a channel of a GB device). */
+  to?: string;
   headers?: Array<[string, string]>;
   contentType?: string;
   body?: Uint8Array | string;
@@ -34,6 +36,23 @@ export interface PlatformResult {
   reason: string;
   /** Body of the final response, when it had one (text). */
   body?: string;
+  /** For a 2xx to INVITE: what the platform needs for ACK and BYE (RFC 3261 §12.1.2). */
+  dialog?: PlatformDialog;
+}
+
+/** A dialog the platform created as UAC. */
+export interface PlatformDialog {
+  callId: string;
+  /** From value we sent (with our tag) and To value received (with the remote tag). */
+  from: string;
+  to: string;
+  /** The remote target (Contact of the 2xx); requests are delivered over `flowId` anyway. */
+  remoteTarget: string;
+  /** Route set from the 2xx's Record-Route, reversed (RFC 3261 §12.1.2). */
+  routes: string[];
+  flowId: string;
+  address: FlowAddress;
+  cseq: number;
 }
 
 function randomHex(bytes: number): string {
@@ -48,13 +67,34 @@ function buildRequest(p: PlatformRequest, b: Binding, branch: string, callId: st
   h.append('Via', viaValue(address, branch));
   h.append('Max-Forwards', '70');
   h.append('From', `<${p.from}>;tag=${fromTag}`);
-  h.append('To', `<${p.aor}>`);
+  h.append('To', `<${p.to ?? p.aor}>`);
   h.append('Call-ID', callId);
   h.append('CSeq', `1 ${p.method}`);
   for (const [k, v] of p.headers ?? []) h.append(k, v);
   if (p.contentType) h.append('Content-Type', p.contentType);
   const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : (p.body ?? new Uint8Array(0));
   return { type: 'request', method: p.method, uri: b.uri, version: 'SIP/2.0', headers: h, body };
+}
+
+/** A final response made up locally (timeouts, gone flows). */
+function localResponse(status: number, reason?: string): SipResponse {
+  return { type: 'response', status, reason: reason ?? '', version: 'SIP/2.0', headers: new SipHeaders(), body: new Uint8Array(0) };
+}
+
+/** Dialog state from a 2xx to our INVITE (RFC 3261 §12.1.2). */
+function dialogFrom(res: SipResponse, invite: SipRequest, flowId: string, address: FlowAddress): PlatformDialog {
+  const contact = res.headers.values('contact')[0] ?? '';
+  const target = /<([^>]+)>/.exec(contact)?.[1] ?? contact.split(';')[0] ?? invite.uri;
+  return {
+    callId: invite.headers.get('call-id') ?? '',
+    from: invite.headers.get('from') ?? '',
+    to: res.headers.get('to') ?? '',
+    remoteTarget: target || invite.uri,
+    routes: res.headers.values('record-route').reverse(),
+    flowId,
+    address,
+    cseq: Number.parseInt(invite.headers.get('cseq') ?? '1', 10) || 1,
+  };
 }
 
 /** Client transactions of one AOR object. */
@@ -69,12 +109,46 @@ export class PlatformRequests {
     const key = randomHex(8);
     const callId = `${randomHex(12)}@edge-sip`;
     const fromTag = randomHex(6);
+    const branches = bindings.map((b, i) => {
+      const id = makeBranch({ origin: 'aor', objectId: this.objectId, loop: '00000000', tx: `${key}z${i}` });
+      return { id, flowId: b.flowId, address: b.address, request: buildRequest(p, b, id, callId, fromTag, b.address) };
+    });
+    return this.run(key, p.method, p.timeoutMs, branches);
+  }
+
+  /**
+   * Send a request inside a dialog the platform created (BYE, INFO …) and
+   * wait for its final answer; ACK is sent without a transaction.
+   */
+  sendInDialog(d: PlatformDialog, method: string, timeoutMs: number, body?: { contentType: string; body: string }): Promise<PlatformResult> {
+    const key = randomHex(8);
+    const id = makeBranch({ origin: 'aor', objectId: this.objectId, loop: '00000000', tx: `${key}z0` });
+    const h = new SipHeaders();
+    h.append('Via', viaValue(d.address, id));
+    h.append('Max-Forwards', '70');
+    for (const r of d.routes) h.append('Route', r);
+    h.append('From', d.from);
+    h.append('To', d.to);
+    h.append('Call-ID', d.callId);
+    h.append('CSeq', `${method === 'ACK' ? d.cseq : ++d.cseq} ${method}`);
+    if (body) h.append('Content-Type', body.contentType);
+    const req: SipRequest = {
+      type: 'request', method, uri: d.remoteTarget, version: 'SIP/2.0', headers: h,
+      body: body ? new TextEncoder().encode(body.body) : new Uint8Array(0),
+    };
+    if (method === 'ACK') {
+      return flowStub(this.env, d.flowId).deliver(encodeFrame(req)).then(
+        (ok) => (ok ? { status: 200, reason: 'OK' } : { status: 480, reason: 'Temporarily Unavailable' }),
+        () => ({ status: 480, reason: 'Temporarily Unavailable' }),
+      );
+    }
+    return this.run(key, method, timeoutMs, [{ id, flowId: d.flowId, address: d.address, request: req }]);
+  }
+
+  private run(key: string, method: string, timeoutMs: number, branches: Array<{ id: string; flowId: string; address: FlowAddress; request: SipRequest }>): Promise<PlatformResult> {
     return new Promise<PlatformResult>((resolve) => {
       let settled = false;
-      const local = (status: number, reason?: string): SipResponse => ({
-        type: 'response', status, reason: reason ?? '', version: 'SIP/2.0', headers: new SipHeaders(), body: new Uint8Array(0),
-      });
-      const tx = new ProxyTransaction(p.method, {
+      const tx = new ProxyTransaction(method, {
         deliver: async (flowId, msg) => {
           try {
             return await flowStub(this.env, flowId).deliver(encodeFrame(msg));
@@ -85,18 +159,21 @@ export class PlatformRequests {
         respond: (res) => {
           if (settled || res.status < 200) return;
           settled = true;
-          resolve({ status: res.status, reason: res.reason, ...(res.body.byteLength ? { body: new TextDecoder().decode(res.body) } : {}) });
+          const out: PlatformResult = { status: res.status, reason: res.reason };
+          if (res.body.byteLength) out.body = new TextDecoder().decode(res.body);
+          if (method === 'INVITE' && res.status < 300) {
+            const branch = [...tx.branches.values()].find((b) => b.final === res);
+            const sent = branches.find((b) => b.id === branch?.id);
+            if (branch && sent) out.dialog = dialogFrom(res, branch.request, branch.flowId, sent.address);
+          }
+          resolve(out);
         },
-        localResponse: local,
+        localResponse: localResponse,
         setTimer: (ms, fn) => setTimeout(fn, ms),
         clearTimer: (h) => clearTimeout(h as number),
         done: () => this.txs.delete(key),
-      }, p.timeoutMs);
+      }, timeoutMs);
       this.txs.set(key, tx);
-      const branches = bindings.map((b, i) => {
-        const id = makeBranch({ origin: 'aor', objectId: this.objectId, loop: '00000000', tx: `${key}z${i}` });
-        return { id, flowId: b.flowId, request: buildRequest(p, b, id, callId, fromTag, b.address) };
-      });
       void tx.start(branches);
     });
   }

@@ -22,6 +22,7 @@ beforeAll(async () => {
     'c-mike', 'c-absent',
     'c-nina', 'c-fork',
     'c-oscar', 'c-paula', 'c-quinn', 'c-rita',
+    'c-sam', 'c-tina', 'c-uma', 'c-vic',
   ]);
 });
 afterEach(() => uas.stopAll());
@@ -100,6 +101,56 @@ describe('a call between registered user agents', () => {
     const carol = await uas.registeredSipJs('c-carol');
     const dave = await uas.registeredJsSip('c-dave');
     await callAndHangUp(carol, 'c-carol', dave, 'c-dave', 'callee');
+  });
+});
+
+/** Establish a call, then INFO both ways and a re-INVITE from each side. */
+async function inDialogRequests(caller: Agent, callee: Agent, calleeUser: string) {
+  const call = caller.call(aor(calleeUser));
+  const inc = await callee.incoming.next();
+  inc.answer();
+  await call.accepted.wait();
+  await inc.confirmed.wait();
+
+  expect(await call.sendInfo('application/x-e2e', 'from the caller'), caller.wire.dump()).toBe(200);
+  expect(await inc.infos.next()).toEqual({ contentType: 'application/x-e2e', body: 'from the caller' });
+  expect(await inc.sendInfo('application/x-e2e', 'from the callee'), callee.wire.dump()).toBe(200);
+  expect(await call.infos.next()).toEqual({ contentType: 'application/x-e2e', body: 'from the callee' });
+
+  expect(await call.reinvite(), caller.wire.dump()).toBe(200);
+  await callee.wire.waitForNth((m) => m.dir === 'in' && m.method === 'ACK' && m.callId === call.callId, 1, 'ACK of the caller’s re-INVITE');
+  expect(call.localSdps()).toHaveLength(2);
+  expect(inc.remoteSdps()).toEqual(call.localSdps());
+  expect(call.remoteSdps()).toEqual(inc.localSdps());
+
+  expect(await inc.reinvite(), callee.wire.dump()).toBe(200);
+  await caller.wire.waitForNth((m) => m.dir === 'in' && m.method === 'ACK' && m.callId === call.callId, 0, 'ACK of the callee’s re-INVITE');
+  expect(inc.localSdps()).toHaveLength(3);
+  expect(call.remoteSdps()).toEqual(inc.localSdps());
+  expect(inc.remoteSdps()).toEqual(call.localSdps());
+
+  // Every in-dialog request carried the route set the proxy recorded.
+  const inDialogOut = [...caller.wire.messages, ...callee.wire.messages].filter(
+    (m) => m.dir === 'out' && m.callId === call.callId && m.method !== undefined && m.header('to')?.includes('tag='),
+  );
+  expect(inDialogOut.length).toBeGreaterThanOrEqual(6);
+  for (const m of inDialogOut) expect(m.header('route'), `${m.method} without Route`).toBeDefined();
+
+  call.bye();
+  expect(await inc.ended.wait()).toEqual({ by: 'remote', cause: 'bye' });
+}
+
+describe('in-dialog requests', () => {
+  it('between JsSIP (caller) and SIP.js: INFO both ways and a re-INVITE from each side cross the proxy, SDPs unchanged', async () => {
+    const sam = await uas.registeredJsSip('c-sam');
+    const tina = await uas.registeredSipJs('c-tina');
+    await inDialogRequests(sam, tina, 'c-tina');
+  });
+
+  it('between SIP.js (caller) and JsSIP: INFO both ways and a re-INVITE from each side cross the proxy, SDPs unchanged', async () => {
+    const uma = await uas.registeredSipJs('c-uma');
+    const vic = await uas.registeredJsSip('c-vic');
+    await inDialogRequests(uma, vic, 'c-vic');
   });
 });
 

@@ -97,7 +97,7 @@ describe('POST /api/v1/messages', () => {
     const ua = await uas.registeredJsSip('api-1');
     const res = await post({ to: aor('api-1'), contentType: 'text/plain', body: 'maintenance at 22:00' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 200, reason: 'OK' });
+    expect(await res.json(), ua.wire.dump()).toMatchObject({ status: 200, reason: 'OK' });
     const got = await ua.messages.next();
     expect(got.body).toBe('maintenance at 22:00');
     expect(got.contentType).toBe('text/plain');
@@ -108,7 +108,7 @@ describe('POST /api/v1/messages', () => {
     const body = JSON.stringify({ alert: 'door open' });
     const res = await post({ to: 'api-2', from: aor('api-1'), contentType: 'application/json', body });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 200 });
+    expect(await res.json(), ua.wire.dump()).toMatchObject({ status: 200 });
     const got = await ua.messages.next();
     expect(got.body).toBe(body);
     expect(got.contentType).toBe('application/json');
@@ -119,7 +119,7 @@ describe('POST /api/v1/messages', () => {
     const res = await post({ to: aor('api-3'), body: 'no thanks' });
     expect(res.status).toBe(200);
     const json = (await res.json()) as { status: number; reason: string };
-    expect(json.status).toBe(488);
+    expect(json.status, ua.wire.dump()).toBe(488);
     expect(typeof json.reason).toBe('string');
     expect((await ua.messages.next()).body).toBe('no thanks');
   });

@@ -12,7 +12,7 @@ export const aor = (user: string) => `sip:${user}@${DOMAIN}`;
 
 /** A pool of UAs to stop after each test. */
 export class UaPool {
-  private open: { stop(): Promise<void> }[] = [];
+  private open: { stop(): Promise<void>; wire: { dump(): string } }[] = [];
 
   constructor(private readonly svc: () => Service) {}
 
@@ -44,9 +44,10 @@ export class UaPool {
     return ua;
   }
 
-  /** Stop every UA started since the last call. */
+  /** Stop every UA started since the last call (E2E_TRACE=1 prints their wire logs first). */
   async stopAll(): Promise<void> {
     const uas = this.open.splice(0);
+    if (process.env.E2E_TRACE) for (const u of uas) console.log(u.wire.dump());
     await Promise.all(uas.map((u) => u.stop().catch(() => undefined)));
   }
 }

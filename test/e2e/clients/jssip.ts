@@ -6,7 +6,7 @@ import JsSIP from 'jssip';
 import { FakeMediaStream, installFakeWebRTC, type FakeRTCPeerConnection } from './fake-webrtc.js';
 import { Queue, Signal } from './signal.js';
 import { Wire } from './wire.js';
-import type { CallEnd, CallFailure, IncomingCall, MessageResult, OutgoingCall, ReceivedMessage } from './types.js';
+import type { CallEnd, CallFailure, InDialog, IncomingCall, MessageResult, OutgoingCall, ReceivedInfo, ReceivedMessage } from './types.js';
 
 export type { CallEnd, CallFailure, IncomingCall, MessageResult, OutgoingCall, ReceivedMessage } from './types.js';
 
@@ -64,6 +64,8 @@ interface JsSipSession {
   on(event: string, fn: (e: never) => void): void;
   answer(o: object): void;
   terminate(o?: object): void;
+  sendInfo(contentType: string, body: string): void;
+  renegotiate(o?: object): boolean;
   isEstablished(): boolean;
   isEnded(): boolean;
 }
@@ -104,7 +106,7 @@ export async function createJsSipUa(o: JsSipOptions): Promise<JsSipUa> {
   const messages = new Queue<ReceivedMessage>(`an incoming MESSAGE at ${name}`, ctx);
   ua.on('newRTCSession', (e: { originator: string; session: unknown; request: unknown }) => {
     if (e.originator !== 'remote') return;
-    incoming.push(wrapIncoming(e.session as JsSipSession, e.request as JsSipRequest, name, ctx));
+    incoming.push(wrapIncoming(e.session as JsSipSession, e.request as JsSipRequest, name, wire));
   });
   ua.on('newMessage', (e: { originator: string; request: unknown }) => {
     if (e.originator !== 'remote') return;
@@ -167,6 +169,7 @@ export async function createJsSipUa(o: JsSipOptions): Promise<JsSipUa> {
       } as never) as unknown as JsSipSession;
       const callId = session._request.call_id;
       return {
+        ...inDialog(session, callId, name, wire),
         callId,
         progress,
         accepted,
@@ -199,7 +202,26 @@ export async function createJsSipUa(o: JsSipOptions): Promise<JsSipUa> {
   };
 }
 
-function wrapIncoming(session: JsSipSession, request: JsSipRequest, name: string, ctx: () => string): IncomingCall {
+/** INFO, re-INVITE and SDP history of an established session. */
+function inDialog(session: JsSipSession, callId: string, name: string, wire: Wire): InDialog {
+  const infos = new Queue<ReceivedInfo>(`${name}: an INFO in call ${callId}`, () => wire.dump());
+  session.on('newInfo', (e: { originator: string; info: { contentType: string | undefined; body: string } }) => {
+    if (e.originator === 'remote') infos.push({ contentType: e.info.contentType, body: e.info.body });
+  });
+  return {
+    infos,
+    sendInfo: (contentType, body) => wire.request('INFO', callId, () => session.sendInfo(contentType, body)),
+    reinvite: () =>
+      wire.request('INVITE', callId, () => {
+        if (!session.renegotiate()) throw new Error(`${name}: JsSIP is not ready to re-offer`);
+      }),
+    localSdps: () => session.connection?.localSdps.slice() ?? [],
+    remoteSdps: () => session.connection?.remoteSdps.slice() ?? [],
+  };
+}
+
+function wrapIncoming(session: JsSipSession, request: JsSipRequest, name: string, wire: Wire): IncomingCall {
+  const ctx = () => wire.dump();
   const from = request.from.uri.toString();
   const confirmed = new Signal<void>(`${name}: ACK for its 200 to the INVITE from ${from}`, ctx);
   const ended = new Signal<CallEnd>(`${name}: the incoming call from ${from} ended`, ctx);
@@ -207,6 +229,7 @@ function wrapIncoming(session: JsSipSession, request: JsSipRequest, name: string
   session.on('failed', (e: SessionEvent) => ended.fire({ by: e.originator, cause: e.cause === JsSIP.C.causes.CANCELED ? 'canceled' : (e.cause ?? '') }));
   session.on('ended', (e: SessionEvent) => ended.fire({ by: e.originator, cause: e.cause === JsSIP.C.causes.BYE ? 'bye' : (e.cause ?? '') }));
   return {
+    ...inDialog(session, request.call_id, name, wire),
     callId: request.call_id,
     from,
     offerReceived: () => request.body,

@@ -9,13 +9,15 @@ import {
   RegistererState,
   SessionState,
   UserAgent,
+  type Info,
   type Invitation,
   type Message,
+  type Session,
 } from 'sip.js';
 import { FakeSessionDescriptionHandler, fakeSessionDescriptionHandlerFactory } from './fake-sdh.js';
 import { Queue, Signal } from './signal.js';
 import { Wire } from './wire.js';
-import type { CallEnd, CallFailure, IncomingCall, MessageResult, OutgoingCall, ReceivedMessage } from './types.js';
+import type { CallEnd, CallFailure, InDialog, IncomingCall, MessageResult, OutgoingCall, ReceivedInfo, ReceivedMessage } from './types.js';
 
 /** Options of {@link createSipJsUa}. */
 export interface SipJsOptions {
@@ -129,7 +131,9 @@ export async function createSipJsUa(o: SipJsOptions): Promise<SipJsUa> {
       const ended = new Signal<CallEnd>(`${name}: its call to ${target} ended`, ctx);
       const inviter = new Inviter(ua, targetUri);
       let byeReceived = false;
+      const dialog = inDialog(inviter, name, wire);
       inviter.delegate = {
+        onInfo: dialog.onInfo,
         onBye: (bye) => {
           byeReceived = true;
           void bye.accept(); // a delegate's onBye must answer the BYE itself
@@ -155,6 +159,7 @@ export async function createSipJsUa(o: SipJsOptions): Promise<SipJsUa> {
       const sdh = () => inviter.sessionDescriptionHandler as FakeSessionDescriptionHandler | undefined;
       const callId = inviter.request.callId;
       return {
+        ...dialog.ops,
         callId,
         progress,
         accepted,
@@ -187,6 +192,27 @@ export async function createSipJsUa(o: SipJsOptions): Promise<SipJsUa> {
   };
 }
 
+/** INFO, re-INVITE and SDP history of a session. */
+function inDialog(session: Session & { request: { callId: string } }, name: string, wire: Wire): { ops: InDialog; onInfo: (info: Info) => void } {
+  const callId = session.request.callId;
+  const infos = new Queue<ReceivedInfo>(`${name}: an INFO in call ${callId}`, () => wire.dump());
+  const sdh = () => session.sessionDescriptionHandler as FakeSessionDescriptionHandler | undefined;
+  return {
+    onInfo: (info) => {
+      infos.push({ contentType: info.request.getHeader('Content-Type'), body: info.request.body });
+      void info.accept();
+    },
+    ops: {
+      infos,
+      sendInfo: (contentType, body) =>
+        wire.request('INFO', callId, () => void session.info({ requestOptions: { body: { contentDisposition: 'render', contentType, content: body } } }).catch(() => undefined)),
+      reinvite: () => wire.request('INVITE', callId, () => void session.invite().catch(() => undefined)),
+      localSdps: () => sdh()?.localSdps.slice() ?? [],
+      remoteSdps: () => sdh()?.remoteSdps.slice() ?? [],
+    },
+  };
+}
+
 function wrapIncoming(invitation: Invitation, name: string, wire: Wire): IncomingCall {
   const from = invitation.remoteIdentity.uri.toString();
   const callId = invitation.request.callId;
@@ -198,7 +224,9 @@ function wrapIncoming(invitation: Invitation, name: string, wire: Wire): Incomin
   wire.onMessage((m) => {
     if (m.dir === 'in' && m.method === 'ACK' && m.callId === callId) confirmed.fire();
   });
+  const dialog = inDialog(invitation, name, wire);
   invitation.delegate = {
+    onInfo: dialog.onInfo,
     onCancel: () => (why = { by: 'remote', cause: 'canceled' }),
     onBye: (bye) => {
       why = { by: 'remote', cause: 'bye' };
@@ -208,9 +236,10 @@ function wrapIncoming(invitation: Invitation, name: string, wire: Wire): Incomin
   invitation.stateChange.addListener((s) => {
     if (s === SessionState.Terminated) ended.fire(why ?? { by: 'local', cause: 'terminated' });
   });
-  void invitation.progress().catch(() => undefined);
+  // (SIP.js has already sent 180 Ringing before handing us the invitation.)
   const sdh = () => invitation.sessionDescriptionHandler as FakeSessionDescriptionHandler | undefined;
   return {
+    ...dialog.ops,
     callId,
     from,
     offerReceived: () => invitation.request.body,

@@ -2,7 +2,7 @@
  * The common shape of calls and messages for both JsSIP and SIP.js wrappers, so tests read the
  * same whichever library is on either end.
  */
-import type { Signal } from './signal.js';
+import type { Queue, Signal } from './signal.js';
 
 /** A call that failed before being established. */
 export interface CallFailure {
@@ -20,8 +20,28 @@ export interface CallEnd {
   cause: string;
 }
 
+/** An INFO received in a dialog. */
+export interface ReceivedInfo {
+  contentType: string | undefined;
+  body: string;
+}
+
+/** In-dialog requests (after the call is established) and the SDP history. */
+export interface InDialog {
+  /** Send an INFO; resolves with its final status. */
+  sendInfo(contentType: string, body: string): Promise<number>;
+  /** Send a re-INVITE with a new offer; resolves with its final status. */
+  reinvite(): Promise<number>;
+  /** INFOs received in this dialog (answered 200). */
+  infos: Queue<ReceivedInfo>;
+  /** Every SDP this side produced, in order (offer/answer, then re-offers/re-answers). */
+  localSdps(): string[];
+  /** Every SDP this side received, in order. */
+  remoteSdps(): string[];
+}
+
 /** Our side of a call we placed. */
-export interface OutgoingCall {
+export interface OutgoingCall extends InDialog {
   callId: string;
   /** First provisional response above 100 (e.g. 180 Ringing). */
   progress: Signal<number>;
@@ -44,7 +64,7 @@ export interface OutgoingCall {
 }
 
 /** Our side of a call we received. */
-export interface IncomingCall {
+export interface IncomingCall extends InDialog {
   callId: string;
   from: string;
   /** The SDP offer as received in the INVITE. */

@@ -138,6 +138,31 @@ export class Wire {
     });
   }
 
+  /** The n-th (0-based) message matching a predicate, with a timeout. */
+  async waitForNth(pred: Pred, n: number, label: string, ms = WAIT_MS): Promise<WireMessage> {
+    let seen = 0;
+    return this.waitFor((m) => pred(m) && seen++ === n, label, ms);
+  }
+
+  /** The final response received to a request we sent (same Call-ID and CSeq). */
+  finalResponseTo(req: WireMessage, ms = WAIT_MS): Promise<WireMessage> {
+    const cseq = req.header('cseq');
+    return this.waitFor(
+      (m) => m.dir === 'in' && m.status !== undefined && m.status >= 200 && m.callId === req.callId && m.header('cseq') === cseq,
+      `final response to ${req.method} (CSeq ${cseq}, Call-ID ${req.callId})`,
+      ms,
+    );
+  }
+
+  /** Send a request through a library and resolve with its final status, as seen on the wire. */
+  async request(method: string, callId: string, send: () => void, ms = WAIT_MS): Promise<number> {
+    const mine = (m: WireMessage) => m.dir === 'out' && m.method === method && m.callId === callId;
+    const before = this.find(mine).length;
+    send();
+    const req = await this.waitForNth(mine, before, `${this.name} to send ${method} (Call-ID ${callId})`, ms);
+    return (await this.finalResponseTo(req, ms)).status!;
+  }
+
   /** Responses received for a method (optionally of one call). */
   responses(method: string, callId?: string): WireMessage[] {
     return this.find((m) => m.dir === 'in' && m.status !== undefined && m.cseqMethod === method && (!callId || m.callId === callId));

@@ -1,0 +1,113 @@
+/**
+ * REGISTER as the flow handles it: challenge without a hop, then one RPC to
+ * the AOR's object. Serves the SIP domain (JsSIP, SIP.js, phones) and the
+ * GB/T 28181 device realm (cameras, NVRs), which differ only in the realm,
+ * the challenge they understand and the headers of the 200.
+ * @module
+ */
+import type { Config } from '../config.js';
+import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
+import { createNonce } from '../auth/nonce.js';
+import { formatChallenge } from '../sip/auth-header.js';
+import { SipError } from '../sip/errors.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import { createResponse } from '../sip/response.js';
+import { unescapeUserPart } from '../sip/uri.js';
+import type { RequestEssentials } from '../sip/validate.js';
+import { gbDate } from '../gb28181/date.js';
+import type { Flow } from '../transport/flow.js';
+import { flowAddress, flowSource } from '../transport/flow.js';
+import type { AorRegisterReply, AorRegisterInput } from './aor-object.js';
+
+/** Which registration domain a REGISTER's To names. */
+export interface RegistrationDomain {
+  kind: 'sip' | 'gb28181';
+  domain: string;
+  realm: string;
+}
+
+/** The domain a To URI host belongs to, or null when it is not served here (RFC 3261 §10.3 step 1). */
+export function registrationDomain(config: Config, host: string, user: string | null): RegistrationDomain | null {
+  if (host === config.domain) return { kind: 'sip', domain: config.domain, realm: config.realm };
+  const gb = config.gb;
+  // GB devices write the realm (or, some, the platform's address) as the host of their own ID.
+  if (gb && (host === gb.realm || (user !== null && /^\d{20}$/.test(user) && /^[\d.[\]:]+$/.test(host)))) {
+    return { kind: 'gb28181', domain: gb.realm, realm: gb.realm };
+  }
+  return null;
+}
+
+/** The AOR key of a user in a domain. */
+export function aorOf(user: string, d: RegistrationDomain): string {
+  return `sip:${user}@${d.domain}`;
+}
+
+/** What the flow object lends to REGISTER processing. */
+export interface RegisterHost {
+  config: Config;
+  flow: Flow;
+  register(aor: string, input: AorRegisterInput): Promise<AorRegisterReply>;
+  /** The AOR now has (or no longer has) a binding on this flow. */
+  track(aor: string, bound: boolean): void;
+}
+
+/** A 401 with a fresh nonce: three challenges for the SIP domain, one MD5 challenge for GB devices. */
+export function challenge(req: SipRequest, d: RegistrationDomain, config: Config, stale: boolean, now: number, header = 'WWW-Authenticate', status = 401): SipResponse {
+  const nonce = createNonce(config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(8)));
+  const values = d.kind === 'gb28181'
+    ? [formatChallenge({ realm: d.realm, nonce, algorithm: 'MD5', qop: 'auth', stale })]
+    : challengeValues(d.realm, nonce, stale);
+  return createResponse(req, status, { headers: values.map((v): [string, string] => [header, v]) });
+}
+
+/** Handle a REGISTER that arrived on a flow. */
+export async function handleRegister(host: RegisterHost, req: SipRequest, ess: RequestEssentials): Promise<SipResponse> {
+  const { config, flow } = host;
+  const to = ess.to.uri;
+  if (to.scheme !== 'sip' && to.scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
+  if (to.user === null) throw new SipError(400, 'Bad Request (To has no user)');
+  const d = registrationDomain(config, to.host, to.user);
+  if (!d) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);
+  if (config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
+  const now = Date.now();
+  const pre = precheckCredentials(req.headers.get('authorization'), { realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs });
+  if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
+  if (pre.kind === 'challenge') return challenge(req, d, config, pre.stale, now);
+  const user = unescapeUserPart(to.user);
+  const aor = aorOf(user, d);
+  // A user registers only their own AOR (RFC 3261 §10.3 step 3).
+  if (pre.credentials.username !== user) throw new SipError(403, 'Forbidden (credentials do not match the AOR)');
+  const reply = await host.register(aor, {
+    credentials: pre.credentials,
+    algorithm: pre.algorithm,
+    method: req.method,
+    request: {
+      contacts: req.headers.values('contact'),
+      expires: req.headers.get('expires') ?? null,
+      callId: ess.callId,
+      cseq: ess.cseq.seq,
+      flowId: flow.id,
+      address: flowAddress(flow, config.domain),
+      source: flowSource(flow),
+      path: req.headers.values('path'),
+      userAgent: req.headers.get('user-agent') ?? null,
+    },
+    gbVersion: req.headers.get('x-gb-ver') ?? null,
+    transport: flow.transport,
+  });
+  if (reply.kind === 'challenge') return challenge(req, d, config, reply.stale, now);
+  if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
+  host.track(aor, reply.flowBound);
+  const headers: Array<[string, string]> = reply.contacts.map((c) => ['Contact', c]);
+  if (d.kind === 'gb28181') {
+    // GB/T 28181 §9.1.2: Expires echoed, Date in local time without zone (cameras set their clocks from it).
+    headers.push(['Expires', String(reply.expires)]);
+    headers.push(['Date', gbDate(now, config.gb?.utcOffsetMinutes ?? 0)]);
+    const ver = req.headers.get('x-gb-ver');
+    if (ver) headers.push(['X-GB-Ver', ver]);
+  } else {
+    if (req.headers.values('contact').some((c) => c.includes('reg-id'))) headers.push(['Require', 'outbound']);
+    headers.push(['Date', new Date(now).toUTCString()]);
+  }
+  return createResponse(req, 200, { headers });
+}
