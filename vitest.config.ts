@@ -17,7 +17,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN: 'test-bridge-token' } },
+            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN: 'test-bridge-token', GB_PASSWORD: 'test-gb-password' } },
           }),
         ],
         test: { name: 'workers', include: ['test/{objects,http}/**/*.test.ts'] },

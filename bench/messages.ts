@@ -5,7 +5,11 @@
  * 1. REGISTER with a digest `Authorization` (a WebSocket client's second REGISTER),
  * 2. INVITE with an SDP offer (audio + video),
  * 3. 200 OK to an INVITE with a two-proxy `Record-Route` and a three-entry `Via` stack,
- * 4. GB/T 28181 MESSAGE with a MANSCDP XML Keepalive/Catalog body.
+ * 4. GB/T 28181 MESSAGE with a MANSCDP XML Catalog response body.
+ *
+ * The GB28181 URIs use IP hosts: JsSIP and SIP.js both reject the common camera form `sip:<id>@3402000000`
+ * (an all-digit host is neither an IPv4 address nor a valid domain label for their grammars), and every parser
+ * must get the same inputs.
  * @module
  */
 
@@ -127,10 +131,10 @@ const xml = [
 ].join('\r\n');
 
 const gbMessage = crlf([
-  'MESSAGE sip:34020000002000000001@3402000000 SIP/2.0',
+  'MESSAGE sip:34020000002000000001@192.168.1.1:5060 SIP/2.0',
   'Via: SIP/2.0/UDP 192.168.1.64:5060;rport;branch=z9hG4bK1843512230',
-  'From: <sip:34020000001320000001@3402000000>;tag=1040383549',
-  'To: <sip:34020000002000000001@3402000000>',
+  'From: <sip:34020000001320000001@192.168.1.64:5060>;tag=1040383549',
+  'To: <sip:34020000002000000001@192.168.1.1:5060>',
   'Call-ID: 1264730489',
   'CSeq: 20 MESSAGE',
   'Content-Type: Application/MANSCDP+xml',

@@ -5,12 +5,14 @@
 import type { AorObject } from './objects/aor-object.js';
 import type { FlowObject } from './objects/flow-object.js';
 import type { MetricsObject } from './objects/metrics-object.js';
+import type { GbDirectoryObject } from './objects/gb-directory-object.js';
 
 /** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
 export interface Env {
   FLOW: DurableObjectNamespace<FlowObject>;
   AOR: DurableObjectNamespace<AorObject>;
   METRICS: DurableObjectNamespace<MetricsObject>;
+  GB_DIRECTORY: DurableObjectNamespace<GbDirectoryObject>;
   /** SIP domain served here, e.g. `edge-sip.test`. */
   SIP_DOMAIN?: string;
   /** Digest realm; defaults to SIP_DOMAIN. */

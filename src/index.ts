@@ -7,4 +7,5 @@ import { app } from './http/app.js';
 export { AorObject } from './objects/aor-object.js';
 export { FlowObject } from './objects/flow-object.js';
 export { MetricsObject } from './objects/metrics-object.js';
+export { GbDirectoryObject } from './objects/gb-directory-object.js';
 export default app;

@@ -4,9 +4,10 @@ declare namespace Cloudflare {
     FLOW: DurableObjectNamespace<import('../src/objects/flow-object.js').FlowObject>;
     AOR: DurableObjectNamespace<import('../src/objects/aor-object.js').AorObject>;
     METRICS: DurableObjectNamespace<import('../src/objects/metrics-object.js').MetricsObject>;
+    GB_DIRECTORY: DurableObjectNamespace<import('../src/objects/gb-directory-object.js').GbDirectoryObject>;
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index.js');
-    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject';
+    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject';
   }
 }

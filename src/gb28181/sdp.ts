@@ -99,18 +99,21 @@ export function parseAnswer(sdp: string): Result<PlayAnswer> {
   let media: string[] | undefined;
   let setup: string | undefined;
   let ssrc: string | undefined;
+  let later = false;
   for (const raw of sdp.split('\n')) {
     const line = raw.trim();
     if (line.length < 2 || line[1] !== '=') continue;
     const value = line.slice(2).trim();
     const fields = value.split(/\s+/);
     const type = line[0];
-    if (type === 'o') originIp ??= connectionAddress(fields);
+    if (type === 'y') ssrc ??= value;
+    else if (type === 'm' && media !== undefined) later = true; // only the first media section matters
+    else if (later) continue;
+    else if (type === 'o') originIp ??= connectionAddress(fields);
     else if (type === 'c' && media === undefined) sessionIp ??= connectionAddress(fields);
     else if (type === 'c') mediaIp ??= connectionAddress(fields);
     else if (type === 'm') media ??= fields;
     else if (type === 'a' && media !== undefined && value.startsWith('setup:')) setup ??= value.slice(6);
-    else if (type === 'y') ssrc ??= value;
   }
   if (media === undefined) return fail('Answer SDP has no m= line');
   const port = Number(media[1]?.split('/')[0]);

@@ -9,6 +9,7 @@ import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
 import { computeHA1 } from '../auth/digest.js';
 import { timingSafeEqual } from '../auth/hash.js';
+import { gb28181 } from './gb28181.js';
 
 type AppEnv = { Bindings: Env };
 
@@ -35,6 +36,7 @@ function aorStub(c: Context<AppEnv>, user: string) {
 /** The `/api/v1` routes. */
 export const admin = new Hono<AppEnv>();
 admin.use('*', requireAdmin);
+admin.route('/gb28181', gb28181);
 
 admin.put('/users/:user', async (c) => {
   const user = c.req.param('user');

@@ -15,7 +15,8 @@ import { parseMessage } from '../sip/parse.js';
 import { byPreference, contactValues, isLive, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
 import { applyRegister, dropFlow, type RegisterRequest } from '../registrar/register.js';
 import type { FlowAddress } from '../proxy/record-route.js';
-import { newDevice } from '../gb28181/device.js';
+import { newDevice, type DeviceState } from '../gb28181/device.js';
+import type { DeviceSummary } from './gb-directory-object.js';
 import { AorStore } from './aor-store.js';
 import { GbDevice } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
@@ -64,6 +65,23 @@ export interface BindingView {
   cseq: number;
 }
 
+/** The device directory of a GB realm. */
+function directory(env: Env, realm: string) {
+  return env.GB_DIRECTORY.get(env.GB_DIRECTORY.idFromName(`gb:${realm}`));
+}
+
+function summaryOf(s: DeviceState, now: number): DeviceSummary {
+  return {
+    deviceId: s.deviceId, online: s.online, offlineReason: s.offlineReason, source: s.source, transport: s.transport,
+    userAgent: s.userAgent, registeredAt: s.registeredAt, updatedAt: now,
+  };
+}
+
+/** The directory is written on registration and online/offline changes only, never on keepalives. */
+function summaryChanged(a: DeviceState, b: DeviceState): boolean {
+  return a.online !== b.online || a.registeredAt !== b.registeredAt || a.source !== b.source || a.userAgent !== b.userAgent;
+}
+
 /** Most bindings one AOR keeps (the least recently refreshed one makes room). */
 const MAX_BINDINGS = 16;
 
@@ -87,7 +105,10 @@ export class AorObject extends DurableObject<Env> {
     const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
     const gb = this.config.gb;
     this.gb = gb && host === gb.realm && user
-      ? new GbDevice(gb, this.store.device() ?? newDevice(user), (s) => this.store.putDevice(s), Date.now())
+      ? new GbDevice(gb, this.store.device() ?? newDevice(user), (s, before) => {
+          this.store.putDevice(s);
+          if (summaryChanged(before, s)) ctx.waitUntil(directory(env, gb.realm).upsert(summaryOf(s, Date.now())).catch(() => undefined));
+        }, Date.now())
       : null;
   }
 

@@ -146,7 +146,8 @@ export class FlowObject extends DurableObject<Env> {
     const checked = validateResponse(res);
     const branch = checked.ok ? checked.value.vias[0]?.params.get('branch') : null;
     const info = parseBranch(branch);
-    if (!checked.ok || !info || checked.value.vias.length < 2) {
+    // A proxied request's response still carries the caller's Via under ours; the platform's own requests have only ours.
+    if (!checked.ok || !info || (info.origin === 'flow' && checked.value.vias.length < 2)) {
       this.drop(att.flow, checked.ok ? 'response not for us' : checked.error);
       return;
     }

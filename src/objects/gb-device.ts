@@ -54,7 +54,7 @@ export class GbDevice {
   constructor(
     private readonly gb: GbConfig,
     private state: DeviceState,
-    private readonly persist: (s: DeviceState) => void,
+    private readonly persist: (s: DeviceState, before: DeviceState) => void,
     now: number,
   ) {
     this.snCounter = now % 100_000;
@@ -71,8 +71,9 @@ export class GbDevice {
 
   private set(next: DeviceState): void {
     if (next === this.state) return;
+    const before = this.state;
     this.state = next;
-    this.persist(next);
+    this.persist(next, before);
   }
 
   private get policy(): device.KeepalivePolicy {

@@ -84,3 +84,10 @@ describe('parseAnswer', () => {
     if (!r.ok) expect(r.error).toMatch(reason);
   });
 });
+
+describe('parseAnswer with several media sections', () => {
+  it('describes the first m= section and still reads a trailing y=', () => {
+    const sdp = 'v=0\r\nc=IN IP4 1.1.1.1\r\nm=video 5000 RTP/AVP 96\r\nm=audio 5002 TCP/RTP/AVP 8\r\nc=IN IP4 9.9.9.9\r\na=setup:active\r\ny=0200000003\r\n';
+    expect(parseAnswer(sdp)).toEqual({ ok: true, value: { ip: '1.1.1.1', port: 5000, transport: 'UDP', ssrc: '0200000003' } });
+  });
+});

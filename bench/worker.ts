@@ -1,0 +1,59 @@
+/**
+ * Starts our Worker locally for the benchmarks (workerd via wrangler's test harness, as the e2e tests do)
+ * and provisions the benchmark users through the admin API.
+ * @module
+ */
+import { createTestHarness } from 'wrangler';
+import { descendants, type Proc } from './procs.js';
+import { benchPassword, benchUser, pool } from './ws-register.js';
+
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token';
+export const BENCH_BRIDGE_TOKEN = 'bench-bridge-token';
+
+/** A running local Worker. */
+export interface LocalWorker {
+  http: string;
+  /** SIP WebSocket URL (`ws://127.0.0.1:<port>/sip`). */
+  ws: string;
+  /** Provision users `b<from>` … `b<to-1>` (idempotent), `concurrency` PUTs in flight. */
+  provision(from: number, to: number, concurrency?: number): Promise<void>;
+  /** The workerd processes serving it. */
+  processes(): Proc[];
+  close(): Promise<void>;
+}
+
+/** Start the Worker from ./wrangler.toml on a free port with benchmark secrets. */
+export async function startWorker(): Promise<LocalWorker> {
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  process.env.WRANGLER_LOG ??= 'warn';
+  const server = createTestHarness({
+    workers: [{
+      configPath: './wrangler.toml',
+      secrets: { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NONCE_SECRET: 'bench-nonce-secret', BRIDGE_TOKEN: BENCH_BRIDGE_TOKEN },
+    }],
+  });
+  const { url } = await server.listen();
+  const http = url.href.replace(/\/$/, '');
+  const provisioned = new Set<number>();
+  return {
+    http,
+    ws: `${http.replace(/^http/, 'ws')}/sip`,
+    async provision(from, to, concurrency = 16) {
+      const todo = Array.from({ length: to - from }, (_, i) => from + i).filter((i) => !provisioned.has(i));
+      await pool(todo, concurrency, async (i) => {
+        const user = benchUser(i);
+        const res = await fetch(`${http}/api/v1/users/${user}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ password: benchPassword(user) }),
+        });
+        if (res.status >= 300) throw new Error(`provision ${user}: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+        provisioned.add(i);
+      });
+    },
+    processes: () => descendants(process.pid, /^workerd/),
+    close: () => server.close(),
+  };
+}
