@@ -21,8 +21,7 @@ import { forwardCopy } from '../proxy/requests.js';
 import { ProxyTransaction } from '../proxy/transaction.js';
 import type { Flow } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
-import { encodeFrame } from '../transport/ws-frames.js';
-import { aorStub, flowStub } from './stubs.js';
+import { aorStub, deliverTo, randomHex } from './stubs.js';
 
 /** Methods whose requests create a dialog and so get Record-Route (RFC 3261 §16.6 step 4, RFC 6665). */
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -36,12 +35,6 @@ export interface FlowHost {
   aors: readonly string[];
   /** Send a message to this flow's peer. */
   sendToPeer(msg: SipRequest | SipResponse): void;
-}
-
-function randomHex(bytes: number): string {
-  let s = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) s += b.toString(16).padStart(2, '0');
-  return s;
 }
 
 function isIpLiteral(host: string): boolean {
@@ -173,11 +166,7 @@ export class FlowRouter {
       host.sendToPeer(msg);
       return true;
     }
-    try {
-      return await flowStub(host.env, flowId).deliver(encodeFrame(msg));
-    } catch {
-      return false;
-    }
+    return deliverTo(host.env, flowId, msg);
   }
 
   /**

@@ -10,9 +10,8 @@ import { parseBranch, makeBranch } from '../proxy/branch.js';
 import type { FlowAddress } from '../proxy/record-route.js';
 import { viaValue } from '../proxy/requests.js';
 import { ProxyTransaction } from '../proxy/transaction.js';
-import { encodeFrame } from '../transport/ws-frames.js';
 import type { Binding } from '../registrar/bindings.js';
-import { flowStub } from './stubs.js';
+import { deliverTo, randomHex } from './stubs.js';
 
 /** A request for the platform to send. */
 export interface PlatformRequest {
@@ -53,12 +52,6 @@ export interface PlatformDialog {
   flowId: string;
   address: FlowAddress;
   cseq: number;
-}
-
-function randomHex(bytes: number): string {
-  let s = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) s += b.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** Build the request one branch gets. */
@@ -137,10 +130,7 @@ export class PlatformRequests {
       body: body ? new TextEncoder().encode(body.body) : new Uint8Array(0),
     };
     if (method === 'ACK') {
-      return flowStub(this.env, d.flowId).deliver(encodeFrame(req)).then(
-        (ok) => (ok ? { status: 200, reason: 'OK' } : { status: 480, reason: 'Temporarily Unavailable' }),
-        () => ({ status: 480, reason: 'Temporarily Unavailable' }),
-      );
+      return deliverTo(this.env, d.flowId, req).then((ok) => (ok ? { status: 200, reason: 'OK' } : { status: 480, reason: 'Temporarily Unavailable' }));
     }
     return this.run(key, method, timeoutMs, [{ id, flowId: d.flowId, address: d.address, request: req }]);
   }
@@ -149,13 +139,7 @@ export class PlatformRequests {
     return new Promise<PlatformResult>((resolve) => {
       let settled = false;
       const tx = new ProxyTransaction(method, {
-        deliver: async (flowId, msg) => {
-          try {
-            return await flowStub(this.env, flowId).deliver(encodeFrame(msg));
-          } catch {
-            return false;
-          }
-        },
+        deliver: (flowId, msg) => deliverTo(this.env, flowId, msg),
         respond: (res) => {
           if (settled || res.status < 200) return;
           settled = true;

@@ -507,3 +507,18 @@ export class UdpUa {
     return new Promise((r) => this.socket.close(() => r()));
   }
 }
+
+/**
+ * Resolve once something (SIPp) has bound UDP 127.0.0.1:`port`. Reads /proc/net/udp rather than probing
+ * with our own bind, which could steal the port from SIPp for an instant.
+ */
+export async function waitUntilBound(port: number, ms = 5_000): Promise<void> {
+  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const end = Date.now() + ms;
+  for (;;) {
+    const table = readFileSync('/proc/net/udp', 'latin1');
+    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1] === needle)) return;
+    if (Date.now() > end) throw new Error(`nothing bound UDP 127.0.0.1:${port} within ${ms} ms`);
+    await sleep(50);
+  }
+}
