@@ -1,8 +1,12 @@
 import { startWorker } from './worker.js';
 import { runWsRegister } from './ws-register.js';
+import { memoryOf } from './procs.js';
 const w = await startWorker();
-console.log(w.ws, w.processes());
-await w.provision(0, 3);
-console.log(await runWsRegister({ url: w.ws, connections: 1, perConnection: 2, durationMs: 5000 }));
-console.log(await runWsRegister({ url: w.ws, connections: 3, perConnection: 5, durationMs: 5000 }));
+let t = performance.now();
+await w.provision(0, 300, 16);
+console.log('provision 300/s', 300 / ((performance.now() - t) / 1000));
+const pids = w.processes().map((p) => p.pid);
+console.log(w.processes(), memoryOf(pids));
+console.log(await runWsRegister({ url: w.ws, connections: 100, perConnection: 3, durationMs: 5000 }));
+console.log(memoryOf(pids));
 await w.close();

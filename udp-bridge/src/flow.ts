@@ -13,6 +13,8 @@ import type { BridgeConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { ResponseCache } from './retransmissions.js';
+import { RequestRetransmitter } from './request-retransmitter.js';
+import { T1_MS } from './config.js';
 
 /** A device's observed source address. */
 export interface Source {
@@ -88,6 +90,8 @@ export class Flow {
   /** The device's registration is valid until then (ms); 0 when not registered through this flow. */
   registeredUntil = 0;
   readonly cache: ResponseCache;
+  /** Retransmits requests the Worker sends to the device until it answers (UDP is lossy). */
+  readonly retransmitter: RequestRetransmitter;
 
   private ws: WebSocket | null = null;
   private pending: Uint8Array[] = [];
@@ -108,6 +112,13 @@ export class Flow {
     this.id = sourceKey(source);
     this.lastActivity = deps.now();
     this.cache = new ResponseCache(deps.config.retransmissionTtlMs, deps.now);
+    this.retransmitter = new RequestRetransmitter(
+      (b) => deps.sendToDevice(b),
+      { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) },
+      T1_MS,
+      8 * T1_MS, // T2 = 4 s
+      () => deps.metrics.requestRetransmissions++,
+    );
     this.connect();
   }
 
@@ -129,6 +140,7 @@ export class Flow {
       if (!this.forward(bytes) && decision.key !== null) this.cache.cancel(decision.key);
       return;
     }
+    if (msg?.type === 'response') this.retransmitter.received(msg);
     this.forward(bytes);
   }
 
@@ -146,6 +158,7 @@ export class Flow {
   close(reason: string): Promise<void> {
     this.closed = true;
     this.stopTimers();
+    this.retransmitter.clear();
     this.pending = [];
     this.pendingBytes = 0;
     const ws = this.ws;
@@ -182,7 +195,11 @@ export class Flow {
     this.touch();
     this.deps.sendToDevice(bytes);
     const parsed = parseMessage(bytes);
-    if (!parsed.ok || parsed.value.type !== 'response') return;
+    if (!parsed.ok) return;
+    if (parsed.value.type === 'request') {
+      this.retransmitter.sent(parsed.value, bytes);
+      return;
+    }
     const res = parsed.value;
     this.cache.onResponse(res, bytes);
     const cseq = res.headers.get('cseq') ?? '';

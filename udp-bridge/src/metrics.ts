@@ -24,6 +24,8 @@ export class Metrics {
   readonly drops: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   reconnects = 0;
   retransmissionsAbsorbed = 0;
+  /** Device-bound requests sent again because the device had not answered yet (Timer A/E). */
+  requestRetransmissions = 0;
   keepalives = 0;
   /** Current number of flows; read at render time. */
   flows: () => number = () => 0;
@@ -59,6 +61,7 @@ export class Metrics {
     family('sip_bridge_drops_total', 'counter', 'Datagrams dropped, by reason.', DROP_REASONS.map((r) => [`{reason="${r}"}`, this.drops[r]]));
     family('sip_bridge_reconnects_total', 'counter', 'WebSocket reconnection attempts after a connection was lost or refused.', [['', this.reconnects]]);
     family('sip_bridge_retransmissions_absorbed_total', 'counter', 'Request retransmissions answered locally and not forwarded.', [['', this.retransmissionsAbsorbed]]);
+    family('sip_bridge_request_retransmissions_total', 'counter', 'Device-bound requests retransmitted until the device answered (Timer A/E).', [['', this.requestRetransmissions]]);
     family('sip_bridge_keepalives_total', 'counter', 'CRLF keep-alives answered locally.', [['', this.keepalives]]);
     return `${lines.join('\n')}\n`;
   }

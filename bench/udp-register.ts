@@ -1,0 +1,148 @@
+/**
+ * UDP REGISTER with SIPp (issue #6, part 3): bench/sipp/register-digest.xml (REGISTER → 401 → REGISTER with
+ * `[authentication]` → 200) against a UDP target, stepping the call rate up until a step shows a failed call or
+ * a retransmission; the result is the highest clean rate.
+ *
+ * Targets: the udp-bridge (started here, in this process, with {@link startBridge}) in front of the local
+ * Worker, or Kamailio's UDP listener. SIPp runs with `-t un -max_socket <sockets>`: that many source ports,
+ * i.e. that many "devices", each one flow (one WebSocket) in the bridge.
+ *
+ * Bounded: each step sends `rate × stepSeconds` calls with a global SIPp timeout; the ladder stops at
+ * `maxRate`, after which `bisections` steps narrow the gap between the last clean and the first failing rate.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBridge, type Bridge } from '../udp-bridge/src/bridge.js';
+import { DEFAULT_CONFIG } from '../udp-bridge/src/config.js';
+import { freePort } from './kamailio.js';
+import { benchPassword, benchUser } from './ws-register.js';
+
+const SCENARIO = new URL('./sipp/register-digest.xml', import.meta.url).pathname;
+
+/** Knobs of one rate search. */
+export interface UdpOptions {
+  /** `host:port` to send to. */
+  target: string;
+  /** Users b0 … b<users-1> are used round robin (they must exist on the target). */
+  users: number;
+  /** SIPp source sockets (devices). */
+  sockets: number;
+  startRate: number;
+  maxRate: number;
+  /** Multiplier between ladder steps. */
+  factor: number;
+  stepSeconds: number;
+  bisections: number;
+}
+
+/** One SIPp run at a fixed rate. */
+export interface SippRun {
+  rate: number;
+  calls: number;
+  successful: number;
+  failed: number;
+  retransmissions: number;
+  /** Mean response time (first REGISTER → 200), ms. */
+  responseMs: number;
+  clean: boolean;
+}
+
+/** Outcome of a search: the highest clean rate (0 if none) and every step taken. */
+export interface UdpResult {
+  target: string;
+  bestRate: number;
+  steps: SippRun[];
+}
+
+/** SIPp's `HH:MM:SS:uuuuuu` (or `…:mmm`) duration in ms. */
+function durationMs(s: string): number {
+  const p = s.split(':');
+  if (p.length < 4) return Number(s) || 0;
+  const frac = p[3]!;
+  return ((Number(p[0]) * 60 + Number(p[1])) * 60 + Number(p[2])) * 1000 + Number(frac) / 10 ** (frac.length - 3);
+}
+
+/** Run SIPp once (asynchronously, so a bridge in this process keeps relaying). */
+export async function runSipp(target: string, rate: number, calls: number, usersFile: string, sockets: number,
+  dir: string): Promise<SippRun> {
+  const stat = join(dir, `stat-${rate}-${Date.now()}.csv`);
+  const timeoutSec = Math.ceil(calls / rate) + 15;
+  const args = ['-sf', SCENARIO, '-inf', usersFile, '-t', 'un', '-max_socket', String(sockets), '-i', '127.0.0.1',
+    '-p', String(await freePort()), '-r', String(rate), '-m', String(calls), '-nostdin', '-timeout', `${timeoutSec}s`,
+    '-trace_stat', '-stf', stat, '-fd', '1', target];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('sipp', args, { stdio: 'ignore', cwd: dir });
+    const kill = setTimeout(() => child.kill('SIGKILL'), (timeoutSec + 10) * 1000);
+    child.once('error', reject);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+  });
+  const lines = readFileSync(stat, 'utf8').trim().split('\n');
+  const head = lines[0]!.split(';');
+  const last = lines[lines.length - 1]!.split(';');
+  const col = (name: string) => last[head.indexOf(name)] ?? '0';
+  const successful = Number(col('SuccessfulCall(C)'));
+  const failed = Number(col('FailedCall(C)'));
+  const retransmissions = Number(col('Retransmissions(C)'));
+  return {
+    rate, calls, successful, failed, retransmissions, responseMs: durationMs(col('ResponseTime1(C)')),
+    clean: failed === 0 && retransmissions === 0 && successful === calls,
+  };
+}
+
+/** Step the rate up until a step is not clean, then bisect; returns the highest clean rate. */
+export async function findMaxRate(o: UdpOptions): Promise<UdpResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-sip-sipp-'));
+  try {
+    const usersFile = join(dir, 'users.csv');
+    const rows = Array.from({ length: o.users }, (_, i) => `${benchUser(i)};${benchPassword(benchUser(i))}`);
+    writeFileSync(usersFile, `SEQUENTIAL\n${rows.join('\n')}\n`);
+    const steps: SippRun[] = [];
+    const step = async (rate: number) => {
+      const r = await runSipp(o.target, rate, Math.max(2, Math.round(rate * o.stepSeconds)), usersFile, o.sockets, dir);
+      steps.push(r);
+      return r.clean;
+    };
+    let good = 0;
+    let bad = 0;
+    for (let rate = o.startRate; rate <= o.maxRate; rate = Math.round(rate * o.factor)) {
+      if (await step(rate)) good = rate;
+      else {
+        bad = rate;
+        break;
+      }
+    }
+    for (let k = 0; k < o.bisections && bad > 0 && bad - good > 1; k++) {
+      const mid = Math.round((good + bad) / 2);
+      if (await step(mid)) good = mid;
+      else bad = mid;
+    }
+    return { target: o.target, bestRate: good, steps };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Start a udp-bridge on a free loopback port in front of `upstream`. The per-source rate limit is lifted so
+ * that the benchmark measures the path, not the limiter's policy.
+ */
+export async function startBenchBridge(upstream: string, token: string): Promise<{ bridge: Bridge; target: string }> {
+  const port = await freePort();
+  const bridge = await startBridge({
+    ...DEFAULT_CONFIG,
+    listen: { host: '127.0.0.1', port },
+    advertise: { host: '127.0.0.1', port },
+    upstream,
+    token,
+    ratePerSecond: 1_000_000,
+    rateBurst: 1_000_000,
+    logLevel: 'error',
+  });
+  return { bridge, target: `127.0.0.1:${port}` };
+}
