@@ -11,3 +11,9 @@ declare namespace Cloudflare {
     durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject';
   }
 }
+
+// Vite's `?raw` imports: the file's text.
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}

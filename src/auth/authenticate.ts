@@ -39,6 +39,8 @@ export interface PrecheckContext {
 export function precheckCredentials(value: string | undefined, ctx: PrecheckContext): Precheck {
   if (value === undefined) return { kind: 'challenge', stale: false };
   const parsed = parseCredentials(value);
+  // RFC 4475 §3.3.12 (regaut01): credentials of a scheme we do not know are ignored, so the request is challenged.
+  if (!parsed.ok && parsed.error.startsWith('unsupported scheme')) return { kind: 'challenge', stale: false };
   if (!parsed.ok) return { kind: 'malformed', reason: parsed.error };
   const credentials = parsed.value;
   const algorithm = parseAlgorithm(credentials.algorithm);

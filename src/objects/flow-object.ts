@@ -25,6 +25,24 @@ import { MetricsBuffer, METRIC_SHARDS } from './metrics-object.js';
 
 const KNOWN_METHODS = new Set(['REGISTER', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
 
+/** Extensions this service implements as a registrar (RFC 3327 Path, RFC 5626 Outbound). */
+const SUPPORTED = new Set(['path', 'outbound']);
+
+/**
+ * Request-URI scheme (RFC 3261 §8.2.2.1, 416) and extension checks: any
+ * Proxy-Require option (§16.3 step 5) and, where we are the UAS, any Require
+ * option we lack (§8.2.2.3) get 420 with Unsupported.
+ */
+function checkExtensions(req: SipRequest, ess: RequestEssentials): void {
+  const scheme = ess.requestUri.scheme;
+  if (scheme !== 'sip' && scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
+  if (req.method === 'ACK' || req.method === 'CANCEL') return;
+  const unsupported = req.headers.values('proxy-require');
+  const asUas = req.method === 'REGISTER' || (req.method === 'OPTIONS' && ess.requestUri.user === null);
+  if (asUas) for (const o of req.headers.values('require')) if (!SUPPORTED.has(o.toLowerCase())) unsupported.push(o);
+  if (unsupported.length > 0) throw new SipError(420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
+}
+
 /** Method as a metric label: bounded to the known methods. */
 function methodLabel(method: string): string {
   return KNOWN_METHODS.has(method) ? method : 'other';
@@ -113,7 +131,7 @@ export class FlowObject extends DurableObject<Env> {
     if (frame.kind === 'too-large') {
       const head = parseMessage(frame.head);
       const req = head.ok ? (head.value.type === 'request' ? head.value : undefined) : head.error.request;
-      if (req) this.send(ws, errorResponse(req, new SipError(513, `Message Too Large (limit 65536 bytes)`)));
+      if (req) this.send(ws, errorResponse(req, new SipError(400, `Bad Request (message over the 65536-byte frame limit)`)));
       else this.drop(att.flow, `frame of ${frame.bytes} bytes over the limit`);
       return;
     }
@@ -221,6 +239,7 @@ export class FlowObject extends DurableObject<Env> {
       if (!checked.ok) throw checked.error;
       const ess = checked.value;
       stampReceived(req, ess.vias[0]!, att.flow);
+      checkExtensions(req, ess);
       switch (req.method) {
         case 'REGISTER':
           return await handleRegister({

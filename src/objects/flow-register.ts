@@ -64,7 +64,8 @@ export function challenge(req: SipRequest, d: RegistrationDomain, config: Config
 export async function handleRegister(host: RegisterHost, req: SipRequest, ess: RequestEssentials): Promise<SipResponse> {
   const { config, flow } = host;
   const to = ess.to.uri;
-  if (to.scheme !== 'sip' && to.scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
+  // RFC 4475 §3.3.3 (unksm2): a registrar refuses an AOR that is not a SIP or SIPS URI with 400.
+  if (to.scheme !== 'sip' && to.scheme !== 'sips') throw new SipError(400, 'Bad Request (To is not a SIP or SIPS URI)');
   if (to.user === null) throw new SipError(400, 'Bad Request (To has no user)');
   const d = registrationDomain(config, to.host, to.user);
   if (!d) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);

@@ -91,10 +91,9 @@ export class FlowRouter {
 
   private async outOfDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
     const uri = ess.requestUri;
-    if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
+    const loop = this.checkHops(req, ess);
     if (!this.isLocal(uri, host)) throw new SipError(404, `Not Found (domain ${uri.host} is not served here)`);
     if (uri.user === null) throw new SipError(404, 'Not Found (no user in the Request-URI)');
-    const loop = this.checkHops(req, ess);
     const denied = await this.authorizeCaller(req, ess, host);
     if (denied) return denied;
     const target = `sip:${unescapeUserPart(uri.user)}@${host.config.domain}`;

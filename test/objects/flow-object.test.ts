@@ -53,11 +53,12 @@ describe('FlowObject', () => {
     c.close();
   });
 
-  it('answers a frame over 64 KiB with 513 and keeps the connection usable', async () => {
+  it('answers a frame over 64 KiB with 400 and a reason, and keeps the connection usable', async () => {
     const c = await connect();
     const big = registerText({ user: 'alice', domain: DOMAIN, callId: 'big', cseq: 1, extra: [`X-Pad: ${'a'.repeat(70_000)}`] });
     const res = await c.request(big);
-    expect(res.status).toBe(513);
+    expect(res.status).toBe(400);
+    expect(res.reason).toMatch(/65536/);
     const options = await c.request('OPTIONS sip:edge-sip.test SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bKo1\r\nMax-Forwards: 70\r\nFrom: <sip:a@edge-sip.test>;tag=1\r\nTo: <sip:edge-sip.test>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
     expect(options.status).toBe(200);
     expect(options.headers.get('allow')).toContain('INVITE');
