@@ -3,6 +3,7 @@
  * @module
  */
 import type { Env } from './env.js';
+import { DEFAULT_FLOW_LIMITS, type FlowLimitPolicy } from './transport/flow-limits.js';
 
 /** Registrar and authentication policy. */
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   nonceSecret: Uint8Array;
   /** GB/T 28181 platform settings; null when GB_PLATFORM_ID is not set. */
   gb: GbConfig | null;
+  /** Per-connection bounds: messages/s, burst, failed authentications before the connection is closed. */
+  flowLimits: FlowLimitPolicy;
 }
 
 /** GB/T 28181 platform settings (the platform side; devices register to it). */
@@ -74,5 +77,10 @@ export function readConfig(env: Env): Config {
     nonceTtlMs: int(env.NONCE_TTL, 300) * 1000,
     nonceSecret: new TextEncoder().encode(env.NONCE_SECRET ?? ''),
     gb: readGb(env),
+    flowLimits: {
+      rate: int(env.FLOW_MESSAGE_RATE, DEFAULT_FLOW_LIMITS.rate) || DEFAULT_FLOW_LIMITS.rate,
+      burst: int(env.FLOW_MESSAGE_BURST, DEFAULT_FLOW_LIMITS.burst) || DEFAULT_FLOW_LIMITS.burst,
+      maxAuthFailures: int(env.FLOW_MAX_AUTH_FAILURES, DEFAULT_FLOW_LIMITS.maxAuthFailures) || DEFAULT_FLOW_LIMITS.maxAuthFailures,
+    },
   };
 }

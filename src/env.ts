@@ -33,6 +33,10 @@ export interface Env {
   /** GB/T 28181: default media server (e.g. ZLMediaKit) RTP address for live view. */
   GB_MEDIA_IP?: string;
   GB_MEDIA_PORT?: string;
+  /** Per-connection bounds (see README): messages/s, burst, failed authentications before closing. */
+  FLOW_MESSAGE_RATE?: string;
+  FLOW_MESSAGE_BURST?: string;
+  FLOW_MAX_AUTH_FAILURES?: string;
   /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
   ADMIN_TOKEN?: string;
   /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */

@@ -17,6 +17,7 @@ import { parseBranch } from '../proxy/branch.js';
 import type { Flow, FlowTransport } from '../transport/flow.js';
 import { stampReceived } from '../transport/received.js';
 import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
+import { FlowLimits } from '../transport/flow-limits.js';
 import { FlowRouter, type FlowHost } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
 import type { AorRegisterReply } from './aor-object.js';
@@ -74,10 +75,15 @@ export class FlowObject extends DurableObject<Env> {
   /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
   private readonly router = new FlowRouter();
   private readonly metrics: MetricsBuffer;
+  /** Flood and password-guessing bounds of this connection. */
+  private readonly limits: FlowLimits;
+  /** Set when the peer failed authentication too often: the connection closes after the answer. */
+  private banned = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
+    this.limits = new FlowLimits(this.config.flowLimits, Date.now());
     this.metrics = new MetricsBuffer(env, Number.parseInt(ctx.id.toString().slice(-2), 16) % METRIC_SHARDS);
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
@@ -143,6 +149,11 @@ export class FlowObject extends DurableObject<Env> {
       return;
     }
     const msg: SipMessage = parsed.value;
+    if (!this.limits.admit(Date.now())) {
+      this.metrics.inc('sip_rate_limited_total');
+      if (msg.type === 'request' && msg.method !== 'ACK') this.send(ws, errorResponse(msg, new SipError(503, 'Service Unavailable (rate limit)', [['Retry-After', '5']])));
+      return;
+    }
     this.metrics.inc(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
     if (msg.type === 'response') {
       await this.onResponse(att, msg);
@@ -152,6 +163,11 @@ export class FlowObject extends DurableObject<Env> {
     if (res) {
       this.metrics.inc(`sip_local_responses_total{status="${res.status}"}`);
       this.send(ws, res);
+    }
+    if (this.banned) {
+      this.metrics.inc('sip_connections_banned_total');
+      log('warn', 'too many failed authentications, closing', { flow: att.flow.id });
+      ws.close(1008, 'too many failed authentications');
     }
   }
 
@@ -204,7 +220,13 @@ export class FlowObject extends DurableObject<Env> {
     return {
       env: this.env, config: this.config, flow: att.flow, aors: att.aors,
       sendToPeer: (msg) => this.send(this.socket() ?? ws, msg),
+      authResult: (ok) => this.authResult(ok),
     };
+  }
+
+  private authResult(ok: boolean): void {
+    if (!ok) this.metrics.inc('sip_auth_failures_total');
+    if (this.limits.authenticated(ok)) this.banned = true;
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -247,6 +269,7 @@ export class FlowObject extends DurableObject<Env> {
             flow: att.flow,
             register: async (aor, input) => (await this.aor(aor).register(input)) as AorRegisterReply,
             track: (aor, bound) => this.trackAor(ws, att, aor, bound),
+            authResult: (ok) => this.authResult(ok),
           }, req, ess);
         case 'MESSAGE':
           if (this.isForPlatform(ess)) return await this.deviceMessage(att, req, ess);

@@ -49,6 +49,8 @@ export interface RegisterHost {
   register(aor: string, input: AorRegisterInput): Promise<AorRegisterReply>;
   /** The AOR now has (or no longer has) a binding on this flow. */
   track(aor: string, bound: boolean): void;
+  /** Outcome of presented credentials (for the connection's failed-authentication bound). */
+  authResult(ok: boolean): void;
 }
 
 /** A 401 with a fresh nonce: three challenges for the SIP domain, one MD5 challenge for GB devices. */
@@ -96,6 +98,7 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
     gbVersion: req.headers.get('x-gb-ver') ?? null,
     transport: flow.transport,
   });
+  host.authResult(reply.kind !== 'challenge' || reply.stale);
   if (reply.kind === 'challenge') return challenge(req, d, config, reply.stale, now);
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
   host.track(aor, reply.flowBound);

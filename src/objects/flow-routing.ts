@@ -35,6 +35,8 @@ export interface FlowHost {
   aors: readonly string[];
   /** Send a message to this flow's peer. */
   sendToPeer(msg: SipRequest | SipResponse): void;
+  /** Outcome of presented credentials (for the connection's failed-authentication bound). */
+  authResult(ok: boolean): void;
 }
 
 function isIpLiteral(host: string): boolean {
@@ -185,6 +187,7 @@ export class FlowRouter {
     if (pre.kind === 'credentials') {
       if (`sip:${pre.credentials.username}@${host.config.domain}` !== caller) throw new SipError(403, 'Forbidden (credentials do not match From)');
       const reply = await aorStub(host.env, caller).authenticate({ credentials: pre.credentials, algorithm: pre.algorithm, method: req.method });
+      host.authResult(reply === null || (reply.kind === 'challenge' && reply.stale));
       if (reply === null) return null;
       stale = reply.kind === 'challenge' && reply.stale;
     }

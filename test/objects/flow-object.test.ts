@@ -94,6 +94,28 @@ describe('FlowObject', () => {
     c.close();
   });
 
+  it('answers a flood beyond the connection\'s burst with 503 and Retry-After', async () => {
+    const c = await connect();
+    const options = (i: number) => `OPTIONS sip:edge-sip.test SIP/2.0\r\nVia: SIP/2.0/WS f.invalid;branch=z9hG4bKfl${i}\r\nMax-Forwards: 70\r\nFrom: <sip:f@edge-sip.test>;tag=1\r\nTo: <sip:edge-sip.test>\r\nCall-ID: flood\r\nCSeq: ${i} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    for (let i = 1; i <= 260; i++) c.send(options(i));
+    const statuses: number[] = [];
+    for (let i = 0; i < 260; i++) statuses.push((await c.response()).status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(200);
+    expect(statuses).toContain(503);
+    c.close();
+  });
+
+  it('closes a connection after ten failed authentications', async () => {
+    const c = await connect();
+    const closed = new Promise<number>((resolve) => c.ws.addEventListener('close', (e) => resolve(e.code)));
+    let last = 0;
+    for (let i = 0; i < 10; i++) {
+      last = (await c.register({ user: 'alice', password: 'guess', domain: DOMAIN, callId: `bad${i}`, cseq: 1 })).status;
+    }
+    expect(last).toBe(401);
+    expect(await closed).toBe(1008);
+  });
+
   it('parses what it sends', async () => {
     const c = await connect();
     const raw = await (async () => {
