@@ -92,6 +92,8 @@ export class AorObject extends DurableObject<Env> {
   readonly platform: PlatformRequests;
   private account: Account | null;
   private bindings: Binding[];
+  /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
+  private alarmAt: number | null = null;
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
   readonly gb: GbDevice | null;
 
@@ -102,6 +104,9 @@ export class AorObject extends DurableObject<Env> {
     this.platform = new PlatformRequests(env, ctx.id.toString());
     this.account = this.store.account();
     this.bindings = this.store.bindings();
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
     const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
     const gb = this.config.gb;
     this.gb = gb && host === gb.realm && user
@@ -265,6 +270,7 @@ export class AorObject extends DurableObject<Env> {
   /** Expiry: drop bindings past their interval and grace, old nonce counts; devices go offline. */
   override async alarm(): Promise<void> {
     const now = this.now();
+    this.alarmAt = null;
     this.store.pruneNonces(now);
     this.gb?.expire(now);
     this.save(this.bindings.filter((b) => isLive(b, now)));
@@ -277,10 +283,21 @@ export class AorObject extends DurableObject<Env> {
     this.schedule();
   }
 
-  /** Set the alarm to the earliest of binding expiry and device offline deadline. */
+  /**
+   * Make sure the alarm fires by the earliest of binding expiry and device
+   * offline deadline. A refresh only pushes deadlines later, so it writes no
+   * alarm: the earlier one fires, finds nothing due and re-arms.
+   */
   schedule(): void {
     const deadlines = [nextDeadline(this.bindings), this.gb?.deadline() ?? null].filter((d): d is number => d !== null);
-    if (deadlines.length === 0) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(Math.min(...deadlines));
+    if (deadlines.length === 0) {
+      if (this.alarmAt !== null) void this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
+      return;
+    }
+    const next = Math.min(...deadlines);
+    if (this.alarmAt !== null && this.alarmAt <= next) return;
+    this.alarmAt = next;
+    void this.ctx.storage.setAlarm(next);
   }
 }
