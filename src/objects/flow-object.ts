@@ -22,32 +22,8 @@ import { FlowRouter, type FlowHost } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
 import type { AorRegisterReply } from './aor-object.js';
 import { aorStub, aorStubById, flowStub } from './stubs.js';
-import { MetricsBuffer, METRIC_SHARDS } from './metrics-object.js';
-
-const KNOWN_METHODS = new Set(['REGISTER', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
-
-/** Extensions this service implements as a registrar (RFC 3327 Path, RFC 5626 Outbound). */
-const SUPPORTED = new Set(['path', 'outbound']);
-
-/**
- * Request-URI scheme (RFC 3261 §8.2.2.1, 416) and extension checks: any
- * Proxy-Require option (§16.3 step 5) and, where we are the UAS, any Require
- * option we lack (§8.2.2.3) get 420 with Unsupported.
- */
-function checkExtensions(req: SipRequest, ess: RequestEssentials): void {
-  const scheme = ess.requestUri.scheme;
-  if (scheme !== 'sip' && scheme !== 'sips') throw new SipError(416, 'Unsupported URI Scheme');
-  if (req.method === 'ACK' || req.method === 'CANCEL') return;
-  const unsupported = req.headers.values('proxy-require');
-  const asUas = req.method === 'REGISTER' || (req.method === 'OPTIONS' && ess.requestUri.user === null);
-  if (asUas) for (const o of req.headers.values('require')) if (!SUPPORTED.has(o.toLowerCase())) unsupported.push(o);
-  if (unsupported.length > 0) throw new SipError(420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
-}
-
-/** Method as a metric label: bounded to the known methods. */
-function methodLabel(method: string): string {
-  return KNOWN_METHODS.has(method) ? method : 'other';
-}
+import { MetricsBuffer, METRIC_SHARDS, methodLabel } from './metrics-object.js';
+import { checkExtensions } from '../proxy/request-checks.js';
 
 /** State of the connection that survives hibernation (socket attachment, ≤ 16 KiB). */
 interface FlowAttachment {

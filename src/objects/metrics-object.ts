@@ -75,3 +75,10 @@ export async function renderMetrics(env: Env): Promise<string> {
   for (const [family, lines] of families) out += `# TYPE ${family} counter\n${lines.join('\n')}\n`;
   return out;
 }
+
+const KNOWN_METHODS = new Set(['REGISTER', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
+
+/** Method as a metric label: bounded to the known methods. */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'other';
+}

@@ -40,9 +40,9 @@ function randomGarbage(n: number): Buffer {
 describe('garbage datagrams', () => {
   it('only move the drop counters', async () => {
     const user = 'udp-garbage-1';
-    const dev = await UdpUa.open(user, `${user}-secret`, bridge.port);
+    const dev = await UdpUa.open(user, `${user}-secret`, bridge.port, () => bridge.tail());
     uas.push(dev);
-    const stranger = await UdpUa.open('stranger', 'x', bridge.port); // never sent anything: has no flow
+    const stranger = await UdpUa.open('stranger', 'x', bridge.port, () => bridge.tail()); // never sent anything: has no flow
     uas.push(stranger);
     stranger.answerRequests = null;
     expect((await dev.register()).response.status, dev.dump()).toBe(200);

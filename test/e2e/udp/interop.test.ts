@@ -39,7 +39,7 @@ describe('a SIPp device behind the udp-bridge and a JsSIP user', () => {
   it('exchange MESSAGE both ways and complete calls both ways', async () => {
     const y = await uas.registeredJsSip(Y);
     const port = await freeUdpPort();
-    const sipp = { remotePort: bridge.port, localPort: port, user: X, password: `${X}-secret` };
+    const sipp = { remotePort: bridge.port, context: () => bridge.tail(), localPort: port, user: X, password: `${X}-secret` };
 
     // 1. The device registers (401, then 200 with digest).
     const reg = await runSipp({ ...sipp, scenario: 'register-digest-expect-200.xml' });
@@ -101,7 +101,7 @@ describe('a SIPp device behind the udp-bridge and a JsSIP user', () => {
     const w = await uas.registeredJsSip(W);
     const port = await freeUdpPort();
     const run = await runSipp({
-      scenario: 'message-unregistered-expect-407-then-200.xml', remotePort: bridge.port, localPort: port, user: Z, password: `${Z}-secret`,
+      scenario: 'message-unregistered-expect-407-then-200.xml', remotePort: bridge.port, context: () => bridge.tail(), localPort: port, user: Z, password: `${Z}-secret`,
       keys: { peer: W, body: 'let me in' },
     });
     expect(run.code, run.report).toBe(0);

@@ -42,7 +42,7 @@ async function bindings(user: string): Promise<BindingView[]> {
 }
 
 async function ua(user: string): Promise<UdpUa> {
-  const u = await UdpUa.open(user, `${user}-secret`, bridge.port);
+  const u = await UdpUa.open(user, `${user}-secret`, bridge.port, () => bridge.tail());
   uas.push(u);
   return u;
 }
@@ -51,7 +51,7 @@ describe('SIPp registering through the udp-bridge', () => {
   it('gets 401, then 200 with digest; the binding is listed; REGISTER Expires: 0 with digest removes it', async () => {
     const user = 'udp-reg-1';
     const localPort = await freeUdpPort();
-    const reg = await runSipp({ scenario: 'register-digest-expect-200.xml', remotePort: bridge.port, localPort, user, password: `${user}-secret` });
+    const reg = await runSipp({ scenario: 'register-digest-expect-200.xml', remotePort: bridge.port, context: () => bridge.tail(), localPort, user, password: `${user}-secret` });
     expect(reg.code, reg.report).toBe(0);
     // The wire: first REGISTER got 401 with an MD5 qop=auth challenge first, the second carried Authorization and got 200.
     expect(reg.messages, reg.report).toMatch(/SIP\/2\.0 401 [^\r\n]*\r?\n/);
@@ -67,7 +67,7 @@ describe('SIPp registering through the udp-bridge', () => {
     expect(list[0]!.expires).toBeLessThanOrEqual(300);
 
     // Same source address (same flow), fresh Call-ID: unregister.
-    const unreg = await runSipp({ scenario: 'unregister-digest-expect-200.xml', remotePort: bridge.port, localPort, user, password: `${user}-secret` });
+    const unreg = await runSipp({ scenario: 'unregister-digest-expect-200.xml', remotePort: bridge.port, context: () => bridge.tail(), localPort, user, password: `${user}-secret` });
     expect(unreg.code, unreg.report).toBe(0);
     expect(await bindings(user), unreg.report).toEqual([]);
   });
@@ -75,7 +75,7 @@ describe('SIPp registering through the udp-bridge', () => {
   it('with a wrong password gets 401 twice and no binding', async () => {
     const user = 'udp-reg-2';
     const localPort = await freeUdpPort();
-    const run = await runSipp({ scenario: 'register-wrong-password-expect-401.xml', remotePort: bridge.port, localPort, user, password: 'not-the-password' });
+    const run = await runSipp({ scenario: 'register-wrong-password-expect-401.xml', remotePort: bridge.port, context: () => bridge.tail(), localPort, user, password: 'not-the-password' });
     expect(run.code, run.report).toBe(0);
     expect(await bindings(user)).toEqual([]);
   });

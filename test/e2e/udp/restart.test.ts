@@ -43,7 +43,7 @@ async function bindings(user: string): Promise<unknown[]> {
 describe('a Worker restart', () => {
   it('leaves a UDP device reachable once the bridge has reconnected and the device has registered again', async () => {
     const user = 'udp-restart-1';
-    const dev = await UdpUa.open(user, `${user}-secret`, bridge.port);
+    const dev = await UdpUa.open(user, `${user}-secret`, bridge.port, () => bridge.tail());
     uas.push(dev);
     const logs = () => `bridge log:\n${bridge.logs.slice(-40).join('\n')}\ndevice received:\n${dev.dump()}`;
 

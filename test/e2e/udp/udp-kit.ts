@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestHarness } from 'wrangler';
@@ -103,6 +103,8 @@ export interface TestBridge {
   logs: string[];
   /** Parsed `GET /metrics` of the bridge's real metrics endpoint. */
   scrape(): Promise<Map<string, number>>;
+  /** The last `n` log lines, as evidence in failure messages. */
+  tail(n?: number): string;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,7 @@ export async function startTestBridge(upstream: string, over: Partial<BridgeConf
       if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
       return parsePrometheus(await res.text());
     },
+    tail: (n = 40) => `--- bridge log (last ${n}) ---\n${logs.slice(-n).join('\n')}`,
     close: () => bridge.close(),
   };
 }
@@ -195,6 +198,8 @@ export interface SippOptions {
   timeoutMs?: number;
   /** Extra SIPp arguments. */
   extra?: string[];
+  /** More evidence for the report (e.g. the bridge's log), read when SIPp exits. */
+  context?: () => string;
 }
 
 /** A started SIPp child process: wait for its result, or kill it. */
@@ -264,7 +269,10 @@ export function startSipp(o: SippOptions): SippRun {
           errors && `--- errors ---\n${errors.slice(-6000)}`,
           `--- messages ---\n${messages.slice(-12000)}`,
           screen && `--- screen ---\n${screen.slice(-3000)}`,
+          o.context?.(),
         ].filter(Boolean).join('\n');
+        // Traces of a successful run live on in `messages`; keep the files only when asked to (or on failure).
+        if (code === 0 && !process.env.E2E_KEEP_SIPP_TRACES) rmSync(dir, { recursive: true, force: true });
         resolveResult({ code, signal, killed, stdout, stderr, messages, errors, report });
       };
       child.on('exit', (code, signal) => {
@@ -354,6 +362,8 @@ export class UdpUa {
   readonly fromTag = token();
   /** Answer incoming requests (not ACK) with this status; null: do not answer. */
   answerRequests: number | null = 200;
+  /** Extra evidence for timeout messages (e.g. the bridge's log). */
+  context: (() => string) | null = null;
 
   private constructor(
     private readonly socket: Socket,
@@ -375,10 +385,12 @@ export class UdpUa {
     });
   }
 
-  static async open(user: string, password: string, bridgePort: number): Promise<UdpUa> {
+  static async open(user: string, password: string, bridgePort: number, context?: () => string): Promise<UdpUa> {
     const socket = createSocket('udp4');
     await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    return new UdpUa(socket, socket.address().port, user, password, bridgePort);
+    const ua = new UdpUa(socket, socket.address().port, user, password, bridgePort);
+    ua.context = context ?? null;
+    return ua;
   }
 
   /** Send a datagram to the bridge. */
@@ -395,7 +407,7 @@ export class UdpUa {
       const w = { pred, resolve: (d: Datagram) => (clearTimeout(timer), resolveWait(d)) };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`timed out after ${ms} ms waiting for ${label} at UDP UA ${this.user} (:${this.port}); received:\n${this.dump()}`));
+        reject(new Error(`timed out after ${ms} ms waiting for ${label} at UDP UA ${this.user} (:${this.port}); received:\n${this.dump()}${this.context ? `\n${this.context()}` : ''}`));
       }, ms);
       this.waiters.push(w);
     });
