@@ -46,8 +46,8 @@ export const ALLOWED_METHODS = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, MES
 /** A WebSocket connection's object. Named by a unique id per connection. */
 export class FlowObject extends DurableObject<Env> {
   private readonly config: Config;
-  /** Frames that could not be answered, since this instance woke (also logged). */
-  dropped = 0;
+  /** Frames that could not be answered, since this instance woke (counted; the first ones logged). */
+  private dropped = 0;
   /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
   private readonly router = new FlowRouter();
   private readonly metrics: MetricsBuffer;
@@ -81,10 +81,15 @@ export class FlowObject extends DurableObject<Env> {
       advertise: request.headers.get(FLOW_HEADERS.advertise),
       connectedAt: Date.now(),
     };
-    // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones.
-    for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
+    // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones and
+    // inherits the AORs registered on the flow, whose bindings outlived the old socket.
+    const aors = new Set<string>();
+    for (const old of this.ctx.getWebSockets()) {
+      for (const a of (old.deserializeAttachment() as FlowAttachment | null)?.aors ?? []) aors.add(a);
+      old.close(1000, 'replaced by a new connection');
+    }
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ flow, aors: [] } satisfies FlowAttachment);
+    server.serializeAttachment({ flow, aors: flow.transport === 'UDP' ? [...aors] : [] } satisfies FlowAttachment);
     this.metrics.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
     this.flushMetrics(true);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
@@ -117,7 +122,15 @@ export class FlowObject extends DurableObject<Env> {
       else this.drop(att.flow, `frame of ${frame.bytes} bytes over the limit`);
       return;
     }
+    const admitted = this.limits.admit(Date.now());
     const parsed = parseMessage(frame.data);
+    if (!admitted) {
+      // Over the connection's rate: a request still gets an answer, so a well-behaved client backs off.
+      this.metrics.inc('sip_rate_limited_total');
+      const req = parsed.ok ? (parsed.value.type === 'request' ? parsed.value : undefined) : parsed.error.request;
+      if (req && req.method !== 'ACK') this.send(ws, errorResponse(req, new SipError(503, 'Service Unavailable (rate limit)', [['Retry-After', '5']])));
+      return;
+    }
     if (!parsed.ok) {
       const { request, reason, status } = parsed.error;
       if (request) this.send(ws, errorResponse(request, new SipError(status, reason)));
@@ -125,11 +138,6 @@ export class FlowObject extends DurableObject<Env> {
       return;
     }
     const msg: SipMessage = parsed.value;
-    if (!this.limits.admit(Date.now())) {
-      this.metrics.inc('sip_rate_limited_total');
-      if (msg.type === 'request' && msg.method !== 'ACK') this.send(ws, errorResponse(msg, new SipError(503, 'Service Unavailable (rate limit)', [['Retry-After', '5']])));
-      return;
-    }
     this.metrics.inc(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
     if (msg.type === 'response') {
       await this.onResponse(att, msg);
@@ -223,8 +231,7 @@ export class FlowObject extends DurableObject<Env> {
     const att = ws.deserializeAttachment() as FlowAttachment | null;
     if (!att) return;
     // A bridged UDP device outlives the bridge's WebSocket: its bindings expire on their own.
-    if (att.flow.transport === 'UDP') return;
-    await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
+    if (att.flow.transport !== 'UDP') await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
     log('info', 'flow closed', { flow: att.flow.id, code, aors: att.aors.length });
     this.metrics.inc(`sip_connections_closed_total{transport="${att.flow.transport}"}`);
     this.flushMetrics(true);
@@ -309,6 +316,8 @@ export class FlowObject extends DurableObject<Env> {
   private drop(flow: Flow, reason: string): void {
     this.dropped++;
     this.metrics.inc('sip_frames_dropped_total');
+    // Log the first few drops of a connection, then one in a hundred: a garbage flood must not flood the logs.
+    if (this.dropped > 10 && this.dropped % 100 !== 0) return;
     log('warn', 'frame dropped', { flow: flow.id, reason });
   }
 }

@@ -107,6 +107,15 @@ describe('a GB28181 camera', () => {
     stranger.close();
   });
 
+  it('stays registered across the bridge\'s reconnect: keepalives on the new connection get 200', async () => {
+    const c = await camera('203.0.113.14:5060');
+    expect((await register(c, '34020000001320000007', true)).status).toBe(200);
+    const again = await camera('203.0.113.14:5060');
+    const keepalive = '<?xml version="1.0"?>\r\n<Notify>\r\n<CmdType>Keepalive</CmdType>\r\n<SN>2</SN>\r\n<DeviceID>34020000001320000007</DeviceID>\r\n<Status>OK</Status>\r\n</Notify>\r\n';
+    expect((await again.request(request('MESSAGE', '34020000001320000007', 3, [], keepalive))).status).toBe(200);
+    again.close();
+  });
+
   it('goes offline when keepalives stop', async () => {
     const c = await camera('203.0.113.11:5060');
     expect((await register(c, '34020000001320000005', true)).status).toBe(200);
