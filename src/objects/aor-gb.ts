@@ -82,6 +82,9 @@ export async function liveStop(o: AorObject, callId: string, waitMs: number): Pr
   const session = o.store.session(callId);
   if (!session) return { ok: false, http: 404, error: `no live session ${callId}` };
   const r = await o.platform.sendInDialog(session.dialog, 'BYE', waitMs);
+  // A silent device keeps the session (the operator may retry); 481 means the device already forgot it.
+  if (r.status === 408) return { ok: false, http: 504, error: 'the device did not answer the BYE', sipStatus: 408 };
   o.store.putSession(null, callId);
+  if (r.status >= 300 && r.status !== 481) return { ok: false, http: 502, error: `device answered ${r.status} ${r.reason}`, sipStatus: r.status };
   return { ok: true, data: { status: r.status, reason: r.reason } };
 }

@@ -29,7 +29,9 @@ interface Pending {
   sn: number;
   assembly: CatalogAssembly | null;
   finish: (o: QueryOutcome) => void;
-  records?: unknown[];
+  /** Catalog only: closes the assembly as partial when no new part comes for {@link CATALOG_GAP_MS}. */
+  gapTimer?: ReturnType<typeof setTimeout>;
+  closed?: boolean;
 }
 
 /** A live-view session the platform started. */
@@ -115,8 +117,14 @@ export class GbDevice {
     if (cmdType === 'Catalog') {
       const r = catalogResponse(m);
       if (!r.ok || !p.assembly) return;
+      const before = p.assembly.received;
       p.assembly.add(r.value, now);
       if (p.assembly.complete) this.finishCatalog(p);
+      else if (p.assembly.received > before) {
+        // Parts keep coming while they bring new items; a pause closes the Catalog as partial.
+        clearTimeout(p.gapTimer);
+        p.gapTimer = setTimeout(() => this.finishCatalog(p), CATALOG_GAP_MS);
+      }
       return;
     }
     const data = cmdType === 'DeviceInfo' ? deviceInfoResponse(m) : cmdType === 'DeviceStatus' ? deviceStatusResponse(m) : recordInfoResponse(m);
@@ -131,6 +139,9 @@ export class GbDevice {
   }
 
   private finishCatalog(p: Pending): void {
+    if (p.closed) return;
+    p.closed = true;
+    clearTimeout(p.gapTimer);
     const r = p.assembly!.result();
     this.set({ ...this.state, channels: r.items, catalogUpdatedAt: Date.now(), catalogComplete: r.complete });
     p.finish({ kind: 'done', cmdType: 'Catalog', sn: p.sn, complete: r.complete, data: r });
@@ -148,10 +159,14 @@ export class GbDevice {
       if (p.assembly && p.assembly.result().items.length > 0) this.finishCatalog(p);
       else finish({ kind: 'timeout', sn });
     }, waitMs);
-    const sent = await this.sendMessage(platform, bindings, buildQuery(cmdType, sn, this.state.deviceId, extra), waitMs);
-    if (sent.status >= 300) finish({ kind: 'rejected', status: sent.status, reason: sent.reason });
+    // The data may arrive before the device's 200 to the query: whichever settles first wins.
+    void this.sendMessage(platform, bindings, buildQuery(cmdType, sn, this.state.deviceId, extra), waitMs).then((sent) => {
+      if (sent.status >= 300) finish({ kind: 'rejected', status: sent.status, reason: sent.reason });
+    });
     const outcome = await done;
     clearTimeout(timer);
+    clearTimeout(p.gapTimer);
+    p.closed = true;
     this.pending.delete(key);
     return outcome;
   }

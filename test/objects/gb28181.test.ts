@@ -155,6 +155,23 @@ describe('a GB28181 camera', () => {
     c.close();
   });
 
+  it('closes a catalog as partial when parts stop coming, well before the wait ends', async () => {
+    const nvr = '34020000001180000008';
+    const c = await camera('203.0.113.15:5060');
+    expect((await register(c, nvr, true)).status).toBe(200);
+    const started = Date.now();
+    const pending = api(`/devices/${nvr}/catalog?wait=30`, { method: 'POST' });
+    const query = await nextRequest(c);
+    const sn = /<SN>(\d+)<\/SN>/.exec(new TextDecoder().decode(query.body))![1]!;
+    c.send(ok(query));
+    expect((await c.request(request('MESSAGE', nvr, 10, [], catalogPart(sn, [['34020000001310000009', 'Z']])))).status).toBe(200);
+    const res = await pending;
+    expect(res.status).toBe(206);
+    expect(await res.json()).toMatchObject({ partial: true, sumNum: 3, complete: false });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    c.close();
+  }, 25_000);
+
   it('sends PTZ with a checksummed PTZCmd, and starts and stops live view', async () => {
     const id = '34020000001320000006';
     const c = await camera('203.0.113.13:5060');
