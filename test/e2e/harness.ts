@@ -6,6 +6,8 @@ import { createTestHarness } from 'wrangler';
 export const ADMIN_TOKEN = 'test-admin-token';
 export const DOMAIN = 'edge-sip.test';
 export const BRIDGE_TOKEN = 'test-bridge-token';
+/** The shared GB/T 28181 device password (the GB_PASSWORD secret). */
+export const GB_PASSWORD = '12345678';
 
 /** A running Worker and helpers to reach it. */
 export interface Service {
@@ -16,18 +18,29 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** Start the Worker on a free port with test secrets. */
-export async function startService(): Promise<Service> {
+/** A Worker that can be restarted in place: same URL, same durable storage, every WebSocket dropped. */
+export interface RestartableService extends Service {
+  /** Reload the Worker (as a redeploy does): workerd restarts, storage survives, all sockets close. */
+  restart(): Promise<void>;
+}
+
+/** The Worker as the tests run it: wrangler.toml with test secrets, `vars` overriding its variables. */
+function testWorker(vars: Record<string, string>) {
+  return {
+    configPath: './wrangler.toml',
+    secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN, GB_PASSWORD },
+    vars,
+  };
+}
+
+/**
+ * Start the Worker on a free port with test secrets. `vars` override wrangler.toml (e.g. a short GB
+ * keepalive policy). `restart()` reloads it with the same URL and storage (a changed var forces the reload).
+ */
+export async function startService(vars: Record<string, string> = {}): Promise<RestartableService> {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   process.env.WRANGLER_SEND_METRICS = 'false';
-  const server = createTestHarness({
-    workers: [
-      {
-        configPath: './wrangler.toml',
-        secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN },
-      },
-    ],
-  });
+  const server = createTestHarness({ workers: [testWorker(vars)] });
   const { url } = await server.listen();
   const http = url.href.replace(/\/$/, '');
   const admin = (path: string, init: RequestInit = {}) =>
@@ -35,6 +48,7 @@ export async function startService(): Promise<Service> {
       ...init,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
     });
+  let generation = 0;
   return {
     http,
     ws: `${http.replace(/^http/, 'ws')}/sip`,
@@ -42,6 +56,12 @@ export async function startService(): Promise<Service> {
     async createUser(user, password) {
       const res = await admin(`/users/${user}`, { method: 'PUT', body: JSON.stringify({ password }) });
       if (res.status >= 300) throw new Error(`createUser ${user}: ${res.status} ${await res.text()}`);
+    },
+    async restart() {
+      generation++;
+      await server.update({ workers: [testWorker({ ...vars, E2E_RESTART_GENERATION: String(generation) })] });
+      const again = await server.listen();
+      if (again.url.href.replace(/\/$/, '') !== http) throw new Error(`the Worker came back at ${again.url.href}, not ${http}`);
     },
     close: () => server.close(),
   };

@@ -48,13 +48,13 @@ afterAll(async () => {
 async function phone(user: string): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(origin);
-  await page.evaluate(([ws, uri, pw]) => (window as unknown as { phone: { start(a: string, b: string, c: string): void } }).phone.start(ws!, uri!, pw!), [svc.ws, `sip:${user}@${DOMAIN}`, `${user}-pw`]);
+  await page.evaluate(([ws, uri, pw]) => (globalThis as unknown as { phone: { start(a: string, b: string, c: string): void } }).phone.start(ws!, uri!, pw!), [svc.ws, `sip:${user}@${DOMAIN}`, `${user}-pw`]);
   await waitFor(page, 'registered');
   return page;
 }
 
 async function events(page: Page): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { phone: { events: string[] } }).phone.events);
+  return page.evaluate(() => (globalThis as unknown as { phone: { events: string[] } }).phone.events);
 }
 
 async function waitFor(page: Page, event: string, ms = 15_000): Promise<void> {
@@ -70,13 +70,13 @@ describe.skipIf(!existsSync(CHROMIUM))('JsSIP in Chromium', () => {
   it('registers two tabs, sends a MESSAGE and completes a WebRTC call through the service', async () => {
     const alice = await phone('web-alice');
     const bob = await phone('web-bob');
-    await alice.evaluate((to) => (window as unknown as { phone: { message(t: string, m: string): void } }).phone.message(to, 'hello from a browser'), `sip:web-bob@${DOMAIN}`);
+    await alice.evaluate((to) => (globalThis as unknown as { phone: { message(t: string, m: string): void } }).phone.message(to, 'hello from a browser'), `sip:web-bob@${DOMAIN}`);
     await waitFor(bob, 'message:hello from a browser');
     await waitFor(alice, 'sent');
-    await alice.evaluate((to) => (window as unknown as { phone: { call(t: string): void } }).phone.call(to), `sip:web-bob@${DOMAIN}`);
+    await alice.evaluate((to) => (globalThis as unknown as { phone: { call(t: string): void } }).phone.call(to), `sip:web-bob@${DOMAIN}`);
     await waitFor(bob, 'confirmed:remote');
     await waitFor(alice, 'confirmed:local');
-    await alice.evaluate(() => (window as unknown as { phone: { hangup(): void } }).phone.hangup());
+    await alice.evaluate(() => (globalThis as unknown as { phone: { hangup(): void } }).phone.hangup());
     await waitFor(bob, 'ended:Terminated'); // JsSIP's cause for a BYE from the other side
     expect(await events(alice)).toContain('ended:Terminated');
   });

@@ -7,49 +7,17 @@ import { randomInt } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestHarness } from 'wrangler';
-import { ADMIN_TOKEN, BRIDGE_TOKEN, type Service } from '../harness.js';
+import { GB_PASSWORD, startService, type Service } from '../harness.js';
 import { eventually, startSipp, type SippOptions, type SippRun } from '../udp/udp-kit.js';
 
 /** The service's GB side (wrangler.toml vars). */
 export const PLATFORM = '34020000002000000001';
 export const REALM = '3402000000';
-/** The shared device password given to the Worker as the GB_PASSWORD secret. */
-export const GB_PASSWORD = '12345678';
+export { GB_PASSWORD };
 
-/**
- * Like `startService()` of the e2e harness, with the GB_PASSWORD secret added and `vars` overriding
- * wrangler.toml (e.g. a short keepalive policy).
- */
-export async function startGbService(vars: Record<string, string> = {}): Promise<Service> {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  const server = createTestHarness({
-    workers: [
-      {
-        configPath: './wrangler.toml',
-        secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN, GB_PASSWORD },
-        vars,
-      },
-    ],
-  });
-  const { url } = await server.listen();
-  const http = url.href.replace(/\/$/, '');
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${http}/api/v1${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
-    });
-  return {
-    http,
-    ws: `${http.replace(/^http/, 'ws')}/sip`,
-    admin,
-    async createUser(user, password) {
-      const res = await admin(`/users/${user}`, { method: 'PUT', body: JSON.stringify({ password }) });
-      if (res.status >= 300) throw new Error(`createUser ${user}: ${res.status} ${await res.text()}`);
-    },
-    close: () => server.close(),
-  };
+/** The Worker with `vars` overriding wrangler.toml (e.g. a short keepalive policy); GB_PASSWORD is a test secret. */
+export function startGbService(vars: Record<string, string> = {}): Promise<Service> {
+  return startService(vars);
 }
 
 /** A fresh 20-digit device ID in the realm: 3402000000 + type (132 IPC, 118 NVR, 131 camera channel) + 0 + 6 random digits. */

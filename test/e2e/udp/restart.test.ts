@@ -4,14 +4,15 @@
  * again, and a platform MESSAGE sent through the admin API reaches it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DOMAIN, UdpUa, eventually, startRestartableService, startTestBridge, type RestartableService, type TestBridge } from './udp-kit.js';
+import { startService, type RestartableService } from '../harness.js';
+import { DOMAIN, UdpUa, eventually, startTestBridge, type TestBridge } from './udp-kit.js';
 
 let svc: RestartableService;
 let bridge: TestBridge;
 const uas: UdpUa[] = [];
 
 beforeAll(async () => {
-  svc = await startRestartableService();
+  svc = await startService();
   await svc.createUser('udp-restart-1', 'udp-restart-1-secret');
   bridge = await startTestBridge(svc.ws);
 });

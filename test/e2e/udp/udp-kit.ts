@@ -9,13 +9,12 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestHarness } from 'wrangler';
 import { startBridge, type Bridge } from '../../../udp-bridge/src/bridge.js';
 import { DEFAULT_CONFIG, type BridgeConfig } from '../../../udp-bridge/src/config.js';
 import type { Logger } from '../../../udp-bridge/src/log.js';
 import { computeDigestResponse, computeHA1 } from '../../../src/auth/digest.js';
 import { formatCredentials, parseChallenge } from '../../../src/sip/auth-header.js';
-import { ADMIN_TOKEN, BRIDGE_TOKEN, DOMAIN, type Service } from '../harness.js';
+import { BRIDGE_TOKEN, DOMAIN, type Service } from '../harness.js';
 
 export { DOMAIN };
 
@@ -48,47 +47,6 @@ export async function freeUdpPort(): Promise<number> {
 // ---------------------------------------------------------------------------------------------------------
 // A restartable Worker
 // ---------------------------------------------------------------------------------------------------------
-
-/** A Worker that can be restarted in place: same URL, same durable storage, every WebSocket dropped. */
-export interface RestartableService extends Service {
-  /** Reload the Worker (as a redeploy does): workerd restarts, storage survives, all sockets close. */
-  restart(): Promise<void>;
-}
-
-/**
- * Like `startService()` of the e2e harness, but keeps the wrangler test harness so the Worker can be
- * restarted with `update()` (a changed var forces the reload). The URL and storage survive the restart.
- */
-export async function startRestartableService(): Promise<RestartableService> {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  const worker = { configPath: './wrangler.toml', secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN } };
-  const server = createTestHarness({ workers: [worker] });
-  const { url } = await server.listen();
-  const http = url.href.replace(/\/$/, '');
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${http}/api/v1${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
-    });
-  let generation = 0;
-  return {
-    http,
-    ws: `${http.replace(/^http/, 'ws')}/sip`,
-    admin,
-    async createUser(user, password) {
-      const res = await admin(`/users/${user}`, { method: 'PUT', body: JSON.stringify({ password }) });
-      if (res.status >= 300) throw new Error(`createUser ${user}: ${res.status} ${await res.text()}`);
-    },
-    async restart() {
-      generation++;
-      await server.update({ workers: [{ ...worker, vars: { E2E_RESTART_GENERATION: String(generation) } }] });
-      const again = await server.listen();
-      if (again.url.href.replace(/\/$/, '') !== http) throw new Error(`the Worker came back at ${again.url.href}, not ${http}`);
-    },
-    close: () => server.close(),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The real bridge
