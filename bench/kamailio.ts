@@ -77,6 +77,15 @@ async function waitForTcp(port: number, child: ChildProcess, timeoutMs: number):
   throw new Error('kamailio did not start listening in time');
 }
 
+/** Signal the process group we started (it may already be gone). */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
 /** Start Kamailio; `children` is both its UDP and its TCP worker count, `shmMb` its shared memory. */
 export async function startKamailio(opts: { children?: number; shmMb?: number } = {}): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-sip-kamailio-'));
@@ -99,7 +108,7 @@ export async function startKamailio(opts: { children?: number; shmMb?: number } 
     await waitForTcp(wsPort, child, 15_000);
     await sleep(300); // let the workers finish starting
   } catch (e) {
-    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    if (child.pid) killGroup(child.pid, 'SIGKILL');
     throw new Error(`${(e as Error).message}\n${log}`);
   }
   const pid = child.pid!;
@@ -110,9 +119,9 @@ export async function startKamailio(opts: { children?: number; shmMb?: number } 
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        process.kill(-pid, 'SIGTERM');
+        killGroup(pid, 'SIGTERM');
         const ok = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-        if (!ok) process.kill(-pid, 'SIGKILL');
+        if (!ok) killGroup(pid, 'SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -4,8 +4,10 @@
  * a retransmission; the result is the highest clean rate.
  *
  * Targets: the udp-bridge (started here, in this process, with {@link startBridge}) in front of the local
- * Worker, or Kamailio's UDP listener. SIPp runs with `-t un -max_socket <sockets>`: that many source ports,
- * i.e. that many "devices", each one flow (one WebSocket) in the bridge.
+ * Worker, or Kamailio's UDP listener. `sockets` SIPp processes run side by side, each with `-t u1` (one source
+ * port) and its own share of the users and of the rate: that many source addresses, i.e. that many bridge flows
+ * (WebSockets). (`-t un -max_socket` would model devices better but aborts with "Could not find an existing
+ * call socket to re-use!" in SIPp 3.6.1.)
  *
  * Bounded: each step sends `rate × stepSeconds` calls with a global SIPp timeout; the ladder stops at
  * `maxRate`, after which `bisections` steps narrow the gap between the last clean and the first failing rate.
@@ -14,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startBridge, type Bridge } from '../udp-bridge/src/bridge.js';
 import { DEFAULT_CONFIG } from '../udp-bridge/src/config.js';
 import { freePort } from './kamailio.js';
@@ -28,7 +30,7 @@ export interface UdpOptions {
   target: string;
   /** Users b0 … b<users-1> are used round robin (they must exist on the target). */
   users: number;
-  /** SIPp source sockets (devices). */
+  /** SIPp processes, i.e. source addresses (bridge flows). */
   sockets: number;
   startRate: number;
   maxRate: number;
@@ -54,6 +56,8 @@ export interface SippRun {
 export interface UdpResult {
   target: string;
   bestRate: number;
+  /** True when no step failed up to `maxRate`: bestRate is then only a lower bound. */
+  capped: boolean;
   steps: SippRun[];
 }
 
@@ -65,16 +69,14 @@ function durationMs(s: string): number {
   return ((Number(p[0]) * 60 + Number(p[1])) * 60 + Number(p[2])) * 1000 + Number(frac) / 10 ** (frac.length - 3);
 }
 
-/** Run SIPp once (asynchronously, so a bridge in this process keeps relaying). */
-export async function runSipp(target: string, rate: number, calls: number, usersFile: string, sockets: number,
-  dir: string): Promise<SippRun> {
-  const stat = join(dir, `stat-${rate}-${Date.now()}.csv`);
+/** Run one SIPp process (asynchronously, so a bridge in this process keeps relaying). */
+async function sippProcess(target: string, rate: number, calls: number, usersFile: string, stat: string): Promise<SippRun> {
   const timeoutSec = Math.ceil(calls / rate) + 15;
-  const args = ['-sf', SCENARIO, '-inf', usersFile, '-t', 'un', '-max_socket', String(sockets), '-i', '127.0.0.1',
-    '-p', String(await freePort()), '-r', String(rate), '-m', String(calls), '-nostdin', '-timeout', `${timeoutSec}s`,
+  const args = ['-sf', SCENARIO, '-inf', usersFile, '-t', 'u1', '-i', '127.0.0.1', '-p', String(await freePort()),
+    '-r', rate.toFixed(3), '-m', String(calls), '-nostdin', '-timeout', `${timeoutSec}s`, '-timeout_error',
     '-trace_stat', '-stf', stat, '-fd', '1', target];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('sipp', args, { stdio: 'ignore', cwd: dir });
+    const child = spawn('sipp', args, { stdio: 'ignore', cwd: dirname(stat) });
     const kill = setTimeout(() => child.kill('SIGKILL'), (timeoutSec + 10) * 1000);
     child.once('error', reject);
     child.once('exit', () => {
@@ -95,19 +97,39 @@ export async function runSipp(target: string, rate: number, calls: number, users
   };
 }
 
+/** Run `usersFiles.length` SIPp processes at `rate / n` each, `calls` in all, and add their counts up. */
+export async function runSipp(target: string, rate: number, calls: number, usersFiles: string[], dir: string): Promise<SippRun> {
+  const n = usersFiles.length;
+  const runs = await Promise.all(usersFiles.map((f, j) =>
+    sippProcess(target, rate / n, Math.max(1, Math.round(calls / n)), f, join(dir, `stat-${rate}-${j}-${Date.now()}.csv`))));
+  const sum = (f: (r: SippRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  return {
+    rate, calls: sum((r) => r.calls), successful: sum((r) => r.successful), failed: sum((r) => r.failed),
+    retransmissions: sum((r) => r.retransmissions), responseMs: sum((r) => r.responseMs) / n,
+    clean: runs.every((r) => r.clean),
+  };
+}
+
 /** Step the rate up until a step is not clean, then bisect; returns the highest clean rate. */
 export async function findMaxRate(o: UdpOptions): Promise<UdpResult> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-sip-sipp-'));
   try {
-    const usersFile = join(dir, 'users.csv');
-    const rows = Array.from({ length: o.users }, (_, i) => `${benchUser(i)};${benchPassword(benchUser(i))}`);
-    writeFileSync(usersFile, `SEQUENTIAL\n${rows.join('\n')}\n`);
+    // Process j registers the users i with i % sockets === j.
+    const usersFiles = Array.from({ length: o.sockets }, (_, j) => {
+      const f = join(dir, `users-${j}.csv`);
+      const rows = [];
+      for (let i = j; i < o.users; i += o.sockets) rows.push(`${benchUser(i)};${benchPassword(benchUser(i))}`);
+      writeFileSync(f, `SEQUENTIAL\n${rows.join('\n')}\n`);
+      return f;
+    });
     const steps: SippRun[] = [];
     const step = async (rate: number) => {
-      const r = await runSipp(o.target, rate, Math.max(2, Math.round(rate * o.stepSeconds)), usersFile, o.sockets, dir);
+      const r = await runSipp(o.target, rate, Math.max(o.sockets, Math.round(rate * o.stepSeconds)), usersFiles, dir);
       steps.push(r);
       return r.clean;
     };
+    // Warm-up, not counted: opens the bridge flows and wakes the objects (cold starts cost retransmissions).
+    await runSipp(o.target, o.startRate, Math.max(o.sockets, Math.round(o.startRate * o.stepSeconds)), usersFiles, dir);
     let good = 0;
     let bad = 0;
     for (let rate = o.startRate; rate <= o.maxRate; rate = Math.round(rate * o.factor)) {
@@ -122,7 +144,7 @@ export async function findMaxRate(o: UdpOptions): Promise<UdpResult> {
       if (await step(mid)) good = mid;
       else bad = mid;
     }
-    return { target: o.target, bestRate: good, steps };
+    return { target: o.target, bestRate: good, capped: bad === 0, steps };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

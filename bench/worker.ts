@@ -3,6 +3,7 @@
  * and provisions the benchmark users through the admin API.
  * @module
  */
+import { spawnSync } from 'node:child_process';
 import { createTestHarness } from 'wrangler';
 import { descendants, type Proc } from './procs.js';
 import { benchPassword, benchUser, pool } from './ws-register.js';
@@ -30,10 +31,19 @@ export async function startWorker(): Promise<LocalWorker> {
   const server = createTestHarness({
     workers: [{
       configPath: './wrangler.toml',
-      secrets: { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NONCE_SECRET: 'bench-nonce-secret', BRIDGE_TOKEN: BENCH_BRIDGE_TOKEN },
+      secrets: {
+        ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NONCE_SECRET: 'bench-nonce-secret', BRIDGE_TOKEN: BENCH_BRIDGE_TOKEN,
+        // Lift the per-connection message limit (default 50/s, burst 200): we measure capacity, not policy.
+        FLOW_MESSAGE_RATE: '1000000', FLOW_MESSAGE_BURST: '1000000',
+      },
     }],
   });
   const { url } = await server.listen();
+  // Locally every live object holds SQLite files open (about 3 descriptors) besides its socket: try to lift
+  // workerd's descriptor limit for 10,000 devices (fails silently where the hard limit cannot be raised).
+  for (const p of descendants(process.pid, /^workerd/)) {
+    spawnSync('prlimit', ['--pid', String(p.pid), '--nofile=200000:200000'], { stdio: 'ignore' });
+  }
   const http = url.href.replace(/\/$/, '');
   const provisioned = new Set<number>();
   return {

@@ -82,7 +82,8 @@ export class SipWsClient {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, 'sip', { headers, handshakeTimeout: timeoutMs, perMessageDeflate: false });
       ws.once('open', () => resolve(new SipWsClient(ws, user)));
-      ws.once('error', reject);
+      // Keep a listener for good: a reset after the handshake must not become an uncaught error.
+      ws.on('error', (e) => reject(e));
     });
   }
 
@@ -96,7 +97,8 @@ export class SipWsClient {
       `From: <sip:${this.user}@${BENCH_DOMAIN}>;tag=${this.callId.slice(0, 8)}`,
       `Call-ID: ${this.callId}`,
       `CSeq: ${++this.cseq} REGISTER`,
-      `Contact: <sip:${this.user}@${this.host};transport=ws>;expires=600`,
+      // One Contact per user, whatever the connection: a later run replaces the binding instead of adding one.
+      `Contact: <sip:${this.user}@${this.user}.bench.invalid;transport=ws>;expires=600`,
       'Expires: 600',
       ...(authorization ? [`Authorization: ${authorization}`] : []),
       'User-Agent: edge-sip-bench',
@@ -165,6 +167,21 @@ export function openClients(url: string, n: number, first = 0, concurrency = 100
   headers?: Record<string, string>): Promise<SipWsClient[]> {
   const idx = Array.from({ length: n }, (_, i) => first + i);
   return pool(idx, concurrency, (i) => SipWsClient.open(url, benchUser(i), timeoutMs, headers));
+}
+
+/** Like {@link openClients}, but a connection that fails is left out instead of failing them all. */
+export async function openClientsSettled(url: string, n: number, first = 0, concurrency = 100,
+  timeoutMs = 10_000): Promise<{ clients: SipWsClient[]; errors: string[] }> {
+  const errors: string[] = [];
+  let failures = 0;
+  const idx = Array.from({ length: n }, (_, i) => first + i);
+  // After 20 failures the target is saturated: stop trying, so the run stays bounded.
+  const all = await pool(idx, concurrency, (i) => (failures >= 20 ? Promise.resolve(null)
+    : SipWsClient.open(url, benchUser(i), timeoutMs).catch((e: Error) => {
+      if (++failures <= 5) errors.push(e.message);
+      return null;
+    })));
+  return { clients: all.filter((c): c is SipWsClient => c !== null), errors };
 }
 
 /** Run one bounded load: connect everything first, then register in a loop on every connection. */

@@ -1,0 +1,212 @@
+/**
+ * `npm run bench` — runs the four benchmarks of issue #6 and writes the tables into docs/benchmarks.md
+ * (between the `bench:begin` / `bench:end` markers; the hand-written text around them is kept).
+ *
+ *   npm run bench               full sizes (about 10 minutes on 2 cores), writes docs/benchmarks.md
+ *   npm run bench -- --quick    tiny sizes, prints only (add --write to write the file anyway)
+ *   npm run bench -- --only parser,ws,udp,memory
+ *
+ * Installs Debian's kamailio, kamailio-websocket-modules and sip-tester when missing (skips those parts if it
+ * cannot). Every target listens on 127.0.0.1 only.
+ * @module
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { PARSER_FULL, PARSER_QUICK, parserMarkdown, runParser } from './parser.js';
+import { ensureInstalled, startKamailio, type Kamailio } from './kamailio.js';
+import { runMemory, type MemoryResult } from './memory.js';
+import { fmt, fmtSummary, markdownTable, summarize } from './stats.js';
+import { findMaxRate, startBenchBridge, type UdpResult } from './udp-register.js';
+import { BENCH_BRIDGE_TOKEN, startWorker, type LocalWorker } from './worker.js';
+import { runWsRegister, type WsRegisterResult } from './ws-register.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.find((a, i) => argv[i - 1] === '--only')?.split(',') ?? ['parser', 'ws', 'udp', 'memory'];
+const DOC = new URL('../docs/benchmarks.md', import.meta.url);
+
+/** Sizes per mode. Users: b0…b999 for the load tests, then disjoint ranges for each memory size. */
+const SIZES = quick
+  ? { ws: [1, 2], wsReps: 1, wsMs: 1000, udpReps: 1, memory: [3], memoryIdleMs: 500, users: 10,
+      udp: { startRate: 5, maxRate: 10, factor: 2, stepSeconds: 1, bisections: 0, sockets: 2 } }
+  : { ws: [1, 100, 1000], wsReps: 3, wsMs: 4000, udpReps: 3, memory: [1000, 10_000], memoryIdleMs: 5000, users: 1000,
+      udp: { startRate: 100, maxRate: 12000, factor: 1.6, stepSeconds: 2, bisections: 2, sockets: 4 } };
+const memoryFirstUser = (k: number) => SIZES.users + SIZES.memory.slice(0, k).reduce((a, b) => a + b, 0);
+
+const sh = (cmd: string): string => {
+  try {
+    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+  } catch {
+    return 'n/a';
+  }
+};
+
+function machine(): string {
+  const command = process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `npx tsx bench/run.ts ${argv.join(' ')}`.trim();
+  return [
+    `- command: \`${command}\``,
+    `- date: ${new Date().toISOString()}`,
+    `- cores (\`nproc\`): ${sh('nproc')} (${availableParallelism()} available to Node; ${cpus()[0]?.model ?? '?'})`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; \`free -h\`:`,
+    '',
+    '```',
+    sh('free -h'),
+    '```',
+    '',
+    `- node ${process.version}, workerd ${sh('node -p "require(\'workerd/package.json\').version"')}, ` +
+      `wrangler ${sh('node -p "require(\'wrangler/package.json\').version"')}`,
+    `- ${sh('kamailio -v | head -1')}; ${sh('sipp -v | grep -o "SIPp v[^ ]*"')}`,
+    '- shared machine: other engineers ran tests on the same 2 cores during the run, so expect noise.',
+  ].join('\n');
+}
+
+function wsMarkdown(rows: { n: number; ours: WsRegisterResult[]; kam: WsRegisterResult[] }[]): string {
+  const s = (rs: WsRegisterResult[], f: (r: WsRegisterResult) => number) => (rs.length ? fmtSummary(summarize(rs.map(f))) : 'n/a');
+  const sum = (rs: WsRegisterResult[], f: (r: WsRegisterResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  return markdownTable(
+    ['connections', 'ours REG/s', 'ours p50 ms', 'ours p99 ms', 'Kamailio REG/s', 'Kamailio p50 ms', 'Kamailio p99 ms', 'ours ÷ Kamailio', 'failed (ours/K)'],
+    rows.map(({ n, ours, kam }) => {
+      const ratio = kam.length ? summarize(ours.map((r) => r.regsPerSec)).median / summarize(kam.map((r) => r.regsPerSec)).median : NaN;
+      return [String(n), s(ours, (r) => r.regsPerSec), s(ours, (r) => r.p50Ms), s(ours, (r) => r.p99Ms),
+        s(kam, (r) => r.regsPerSec), s(kam, (r) => r.p50Ms), s(kam, (r) => r.p99Ms),
+        Number.isFinite(ratio) ? `**${ratio.toFixed(2)}×**` : 'n/a', `${sum(ours, (r) => r.failed)}/${sum(kam, (r) => r.failed)}`];
+    }),
+  );
+}
+
+function udpMarkdown(ours: UdpResult[], kam: UdpResult[]): string {
+  const best = (rs: UdpResult[]) => (rs.length ? summarize(rs.map((r) => r.bestRate)) : null);
+  const o = best(ours);
+  const k = best(kam);
+  const cap = (rs: UdpResult[]) => (rs.some((r) => r.capped) ? ' — lower bound: no step failed up to the ladder cap' : '');
+  const steps = (rs: UdpResult[]) => rs.map((r) => r.steps.map((x) => `${x.rate}${x.clean ? '✓' : `✗(${x.failed}f/${x.retransmissions}r)`}`).join(' ')).join('; ');
+  return [
+    markdownTable(['path', 'highest clean REG/s, median (min–max)', 'mean response at that rate, ms'], [
+      ['SIPp → udp-bridge → Worker', o ? fmtSummary(o) + cap(ours) : 'n/a', respAt(ours)],
+      ['SIPp → Kamailio UDP', k ? fmtSummary(k) + cap(kam) : 'n/a', respAt(kam)],
+    ]),
+    '',
+    `- ours ÷ Kamailio: **${o && k ? (o.median / k.median).toFixed(2) : 'n/a'}×**`,
+    `- steps (rate ✓ clean / ✗ failed calls f, retransmissions r), ours: ${steps(ours) || 'n/a'}`,
+    `- steps, Kamailio: ${steps(kam) || 'n/a'}`,
+  ].join('\n');
+}
+
+function respAt(rs: UdpResult[]): string {
+  const v = rs.map((r) => r.steps.find((x) => x.rate === r.bestRate)?.responseMs ?? NaN).filter(Number.isFinite);
+  return v.length ? fmtSummary(summarize(v)) : 'n/a';
+}
+
+function memoryMarkdown(rows: { n: number; ours: MemoryResult | null; kam: MemoryResult | null }[]): string {
+  const kb = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : fmt(x));
+  return markdownTable(
+    ['devices', 'ours RSS KiB/device', 'ours PSS KiB/device', 'Kamailio RSS KiB/device', 'Kamailio PSS KiB/device', 'ours ÷ Kamailio (PSS)', 'registered (ours/K)'],
+    rows.map(({ n, ours, kam }) => [String(n), kb(ours?.rssKbPerDevice), kb(ours?.pssKbPerDevice), kb(kam?.rssKbPerDevice),
+      kb(kam?.pssKbPerDevice), ours && kam ? `**${(ours.pssKbPerDevice / kam.pssKbPerDevice).toFixed(1)}×**` : 'n/a',
+      `${ours?.registered ?? 'n/a'}/${kam?.registered ?? 'n/a'}`]),
+  );
+}
+
+async function main(): Promise<void> {
+  const sections: string[] = [`### Machine and command\n\n${machine()}`];
+  const section = (title: string, body: string) => {
+    sections.push(`### ${title}\n\n${body}`);
+    console.log(`\n## ${title}\n\n${body}\n`);
+  };
+  if (only.includes('parser')) section('1. Parser', parserMarkdown(runParser(quick ? PARSER_QUICK : PARSER_FULL)));
+
+  const needServers = only.some((x) => x !== 'parser');
+  const haveKamailio = needServers && ensureInstalled('kamailio', ['kamailio', 'kamailio-websocket-modules']);
+  const haveSipp = only.includes('udp') && ensureInstalled('sipp', ['sip-tester']);
+  let worker: LocalWorker | null = null;
+  let kam: Kamailio | null = null;
+  try {
+    if (needServers) {
+      worker = await startWorker();
+      const total = memoryFirstUser(SIZES.memory.length);
+      const t0 = performance.now();
+      await worker.provision(0, only.includes('memory') ? total : SIZES.users, 32);
+      console.log(`provisioned users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if (haveKamailio) kam = await startKamailio({ children: 2 });
+    }
+    if (worker && only.includes('ws')) {
+      const rows = [];
+      for (const n of SIZES.ws) {
+        const ours: WsRegisterResult[] = [];
+        const kr: WsRegisterResult[] = [];
+        for (let r = 0; r < SIZES.wsReps; r++) {
+          const o = { connections: n, perConnection: 1e9, durationMs: SIZES.wsMs };
+          ours.push(await runWsRegister({ ...o, url: worker.ws }));
+          if (kam) kr.push(await runWsRegister({ ...o, url: kam.ws }));
+          console.log(`ws ${n}: ours ${fmt(ours.at(-1)!.regsPerSec)}/s, kamailio ${kr.length ? fmt(kr.at(-1)!.regsPerSec) : 'n/a'}/s`);
+        }
+        rows.push({ n, ours, kam: kr });
+      }
+      section('2. REGISTER with digest over WebSocket', [wsMarkdown(rows), '',
+        `- each repetition: connect all, then every connection loops REGISTER → 401 → REGISTER+Authorization → 200 for ${SIZES.wsMs} ms;` +
+        ` ${SIZES.wsReps} repetitions, ours and Kamailio alternating; p50/p99 per repetition, median (min–max) across them`].join('\n'));
+    }
+    if (worker && only.includes('udp') && haveSipp) {
+      const { bridge, target } = await startBenchBridge(worker.ws, BENCH_BRIDGE_TOKEN);
+      const ours: UdpResult[] = [];
+      const kr: UdpResult[] = [];
+      try {
+        for (let r = 0; r < SIZES.udpReps; r++) {
+          ours.push(await findMaxRate({ ...SIZES.udp, users: SIZES.users, target }));
+          if (kam) kr.push(await findMaxRate({ ...SIZES.udp, users: SIZES.users, target: `127.0.0.1:${kam.udpPort}` }));
+          console.log(`udp: ours ${ours.at(-1)!.bestRate}/s, kamailio ${kr.at(-1)?.bestRate ?? 'n/a'}/s`);
+        }
+      } finally {
+        await bridge.close();
+      }
+      const u = SIZES.udp;
+      section('3. REGISTER with digest over UDP (SIPp)', [udpMarkdown(ours, kr), '',
+        `- ${u.sockets} SIPp processes with \`-t u1\` side by side (${u.sockets} source ports = bridge flows = WebSockets), each with its share of the rate and of the users, users b0…b${SIZES.users - 1};` +
+        ` one uncounted warm-up step, then a rate ladder from ${u.startRate}/s ×${u.factor} (≤ ${u.maxRate}), ${u.stepSeconds} s of calls per step, then ${u.bisections} bisection steps;` +
+        ` a step is clean when every call succeeded with no retransmission; ${SIZES.udpReps} repetitions`].join('\n'));
+    }
+    if (worker && only.includes('memory')) {
+      const rows = [];
+      for (const [k, n] of SIZES.memory.entries()) {
+        const o = { devices: n, firstUser: memoryFirstUser(k), concurrency: 100, idleMs: SIZES.memoryIdleMs };
+        const ours = await runMemory({ ...o, url: worker.ws, processes: () => worker!.processes() });
+        const km = kam ? await runMemory({ ...o, url: kam.ws, processes: () => kam!.processes() }) : null;
+        console.log(`memory ${n}: ours ${JSON.stringify(ours)}, kamailio ${JSON.stringify(km)}`);
+        rows.push({ n, ours, kam: km });
+      }
+      section('4. Memory per idle registered WebSocket device', [memoryMarkdown(rows), '',
+        `- (memory after − before) ÷ registered devices, after ${SIZES.memoryIdleMs} ms idle; one run per size;` +
+        ' ours: every workerd process; Kamailio: main process and children (RSS counts its shared memory once per process that touched it, PSS splits it)'].join('\n'));
+    }
+  } finally {
+    await kam?.stop();
+    await worker?.close().catch((e: Error) => console.error(`closing the Worker: ${e.message}`));
+  }
+  if (!quick || argv.includes('--write')) writeDoc(sections.join('\n\n'));
+}
+
+/** Replace the generated part of docs/benchmarks.md, keeping the hand-written text around it. */
+function writeDoc(generated: string): void {
+  const begin = '<!-- bench:begin (generated by `npm run bench`; edits inside are overwritten) -->';
+  const end = '<!-- bench:end -->';
+  const old = existsSync(DOC) ? readFileSync(DOC, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
+  const i = old.indexOf(begin);
+  const j = old.indexOf(end);
+  // Sections not run this time (--only) keep their previous text.
+  const split = (text: string) => new Map(text.split(/\n(?=### )/).filter((x) => x.startsWith('### '))
+    .map((x) => [x.slice(0, x.indexOf('\n')), x.trim()] as const));
+  const merged = i >= 0 && j > i ? split(old.slice(i + begin.length, j)) : new Map<string, string>();
+  for (const [title, text] of split(generated)) merged.set(title, text);
+  generated = [...merged.entries()].sort(([a], [b]) => (a.startsWith('### Machine') ? -1 : b.startsWith('### Machine') ? 1 : a.localeCompare(b)))
+    .map(([, t]) => t).join('\n\n');
+  const next = i >= 0 && j > i
+    ? `${old.slice(0, i + begin.length)}\n${generated}\n${old.slice(j)}`
+    : `${old.trimEnd()}\n\n${begin}\n${generated}\n${end}\n`;
+  writeFileSync(DOC, next);
+  console.log(`wrote ${DOC.pathname}`);
+}
+
+await main();
+process.exit(0);
