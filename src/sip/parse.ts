@@ -56,15 +56,9 @@ export function parseMessage(input: string | Uint8Array): Result<SipMessage, Par
   }
 }
 
-/** UTF-8 encoding of `text` from `start`; short ASCII bodies are copied directly (TextEncoder has a high fixed cost). */
+/** UTF-8 encoding of `text` from `start` (the body of a message that arrived as text). */
 function encodeRest(text: string, start: number): Uint8Array {
-  const out = new Uint8Array(text.length - start);
-  for (let i = start; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch >= 128) return encoder.encode(text.slice(start));
-    out[i - start] = ch;
-  }
-  return out;
+  return encoder.encode(start === 0 ? text : text.slice(start));
 }
 
 /** Parse text; `bytes` holds the same message as octets when the text is its ASCII decoding. */
