@@ -92,6 +92,8 @@ export class AorObject extends DurableObject<Env> {
   readonly platform: PlatformRequests;
   private account: Account | null;
   private bindings: Binding[];
+  /** Nonce counts accepted since this instance woke (the table holds them across evictions). */
+  private readonly nonceCounts = new Map<string, number>();
   /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
   private alarmAt: number | null = null;
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
@@ -178,9 +180,12 @@ export class AorObject extends DurableObject<Env> {
   private authorize(input: VerifiedCredentials, now: number): AorRegisterReply | null {
     if (!verifyAccount(input.credentials, input.algorithm, this.effectiveAccount(), input.method)) return { kind: 'challenge', stale: false };
     const nc = nonceCountOf(input.credentials);
+    const nonce = input.credentials.nonce;
     // RFC 2617 §3.2.2: a repeated nc is a replay; answer with a fresh nonce.
-    if (nc === null || !acceptNonceCount(this.store.nonceCount(input.credentials.nonce), nc)) return { kind: 'challenge', stale: true };
-    this.store.recordNonceCount(input.credentials.nonce, nc, now + 2 * this.config.nonceTtlMs + 60_000);
+    const last = this.nonceCounts.get(nonce) ?? this.store.nonceCount(nonce);
+    if (nc === null || !acceptNonceCount(last, nc)) return { kind: 'challenge', stale: true };
+    this.store.recordNonceCount(nonce, nc, now + 2 * this.config.nonceTtlMs + 60_000);
+    this.nonceCounts.set(nonce, nc);
     return null;
   }
 
@@ -272,6 +277,7 @@ export class AorObject extends DurableObject<Env> {
     const now = this.now();
     this.alarmAt = null;
     this.store.pruneNonces(now);
+    this.nonceCounts.clear();
     this.gb?.expire(now);
     this.save(this.bindings.filter((b) => isLive(b, now)));
   }

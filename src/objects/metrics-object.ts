@@ -1,11 +1,16 @@
 /**
  * Service counters for `/metrics`, kept in a few shard objects so no single
  * object sees every event. Flows batch their increments in memory and flush
- * them at most once a second, so a flood costs one RPC per second per flow.
+ * them at most every {@link FLUSH_INTERVAL_MS} (and when the connection
+ * closes), so a busy flow costs one RPC per interval; what an evicted object
+ * had not flushed yet is lost, a bounded undercount.
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
+
+/** Longest time increments wait in a flow before they are sent to a shard. */
+export const FLUSH_INTERVAL_MS = 10_000;
 
 /** Number of shard objects counters are spread over. */
 export const METRIC_SHARDS = 4;
@@ -45,9 +50,9 @@ export class MetricsBuffer {
     this.pending[name] = (this.pending[name] ?? 0) + by;
   }
 
-  /** Send what is pending if a second has passed (or always with `force`); returns the RPC to wait on. */
+  /** Send what is pending if the interval has passed (or always with `force`); returns the RPC to wait on. */
   flush(now: number, force = false): Promise<void> | null {
-    if (!force && now - this.lastFlush < 1000) return null;
+    if (!force && now - this.lastFlush < FLUSH_INTERVAL_MS) return null;
     const deltas = this.pending;
     if (Object.keys(deltas).length === 0) return null;
     this.pending = {};
