@@ -72,9 +72,13 @@ export function unregistered(s: DeviceState): DeviceState {
   return { ...s, online: false, offlineReason: 'unregistered', registrationExpiresAt: null };
 }
 
-/** A keepalive from a registered device moves its deadline. */
+/**
+ * A keepalive from a registered device moves its deadline, and brings back
+ * online a device that was offline only for missed keepalives.
+ */
 export function keepalive(s: DeviceState, now: number): DeviceState {
-  return { ...s, lastKeepaliveAt: now };
+  const registered = s.registrationExpiresAt !== null && s.registrationExpiresAt > now;
+  return registered && !s.online ? { ...s, lastKeepaliveAt: now, online: true, offlineReason: null } : { ...s, lastKeepaliveAt: now };
 }
 
 /** When the device goes offline unless something arrives first; null when it is offline already. */

@@ -28,11 +28,7 @@ function reachable(o: AorObject): GbOutcome | null {
 /** A MESSAGE from the device: 404 unless it is registered (GB/T 28181 §9.6), else keepalive or an answer. */
 export function onMessage(o: AorObject, body: Uint8Array, contentType: string | null): { status: number; reason: string } {
   if (!o.gb || o.live().length === 0) return { status: 404, reason: 'Not Found (device not registered)' };
-  const wasOnline = o.gb.current.online;
   const res = o.gb.onMessage(body, contentType, o.now());
-  if (!wasOnline && o.gb.current.lastKeepaliveAt) o.gb.onRegister(Math.max(...o.live().map((b) => b.expiresAt)), {
-    now: o.now(), source: o.gb.current.source ?? '', transport: o.gb.current.transport ?? 'UDP', userAgent: o.gb.current.userAgent, gbVersion: o.gb.current.gbVersion,
-  });
   o.schedule();
   return res;
 }
