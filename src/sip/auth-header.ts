@@ -5,6 +5,7 @@
  */
 import { fail, ok } from './message.js';
 import type { Result } from './message.js';
+import { TOKEN_CHARS as TOKEN } from './token.js';
 
 /** Parameters of a `Digest` credentials value (RFC 3261 §25.1 `digest-response`). Absent optional ones are `null`. */
 export interface DigestCredentials {
@@ -42,12 +43,6 @@ const COMMA = 44;
 const EQUALS = 61;
 const BACKSLASH = 92;
 
-/** RFC 3261 §25.1 `token` characters: alphanum and `-.!%*_+`'~`. */
-const TOKEN = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
-for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
-for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
-for (const ch of "-.!%*_+`'~") TOKEN[ch.charCodeAt(0)] = 1;
 
 const isLws = (c: number): boolean => c === SP || c === TAB || c === CR || c === LF;
 

@@ -5,6 +5,7 @@
 
 import { fail, ok } from './message.js';
 import type { Result } from './message.js';
+import { isTokenChar } from './token.js';
 
 /** Largest CSeq sequence number: "MUST be expressible as a 32-bit unsigned integer" (RFC 3261 §8.1.1.5). */
 export const MAX_CSEQ = 0xffffffff;
@@ -13,12 +14,6 @@ export const MAX_CSEQ = 0xffffffff;
 export interface CSeq {
   seq: number;
   method: string;
-}
-
-/** True for RFC 3261 §25.1 token characters. */
-export function isTokenChar(ch: number): boolean {
-  if ((ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57)) return true;
-  return ch === 45 || ch === 46 || ch === 33 || ch === 37 || ch === 42 || ch === 95 || ch === 43 || ch === 96 || ch === 39 || ch === 126;
 }
 
 /** Parse `1*DIGIT LWS Method`; the number must not exceed 2^32-1. */

@@ -9,6 +9,8 @@ export * from './uri.js';
 export * from './name-addr.js';
 export * from './via.js';
 export * from './cseq.js';
+export * from './token.js';
+export * from './auth-header.js';
 export * from './status.js';
 export * from './errors.js';
 export * from './parse.js';

@@ -5,7 +5,7 @@
 
 import { EMPTY_BODY, SipHeaders, fail, headerKey, ok } from './message.js';
 import type { HeaderField, Result, SipMessage, SipRequest } from './message.js';
-import { isTokenChar } from './cseq.js';
+import { TOKEN_CHARS as TOKEN, isTokenChar } from './token.js';
 
 /** Why a message could not be parsed, and what to answer when answering is possible. */
 export interface ParseFailure {
@@ -90,8 +90,6 @@ interface Split {
 }
 
 /** token characters (RFC 3261 §25.1) by code unit. */
-const TOKEN = new Uint8Array(128);
-for (let ch = 0; ch < 128; ch++) TOKEN[ch] = isTokenChar(ch) ? 1 : 0;
 
 /**
  * Split the start line and header lines up to the first empty line, joining
