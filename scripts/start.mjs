@@ -76,13 +76,16 @@ if (existsSync('udp-bridge/src/main.ts')) {
   run('udp-bridge', 'tsx', ['udp-bridge/src/main.ts', '--listen', BRIDGE_LISTEN, '--upstream', `ws://${HOST}:${PORT}/sip`, '--token', vars.BRIDGE_TOKEN ?? '', '--metrics', `${HOST}:9090`]);
 }
 
-const domain = (readFileSync('wrangler.toml', 'utf8').match(/^SIP_DOMAIN\s*=\s*"([^"]+)"/m) ?? [])[1] ?? 'edge-sip.test';
+const toml = readFileSync('wrangler.toml', 'utf8');
+const domain = (toml.match(/^SIP_DOMAIN\s*=\s*"([^"]+)"/m) ?? [])[1] ?? 'edge-sip.test';
+const platformId = (toml.match(/^GB_PLATFORM_ID\s*=\s*"(\d{20})"/m) ?? [])[1];
 console.log(`
 edge-sip is running
   WebSocket SIP  ws://${HOST}:${PORT}/sip        (subprotocol "sip", domain ${domain})
   UDP SIP        udp://${BRIDGE_LISTEN}          (udp-bridge)
   Admin API      ${base}/api/v1   (Authorization: Bearer <ADMIN_TOKEN from .dev.vars>)
   Health         ${base}/healthz
-  Demo accounts  ${DEMO_USERS.map(([u, p]) => `sip:${u}@${domain} / ${p}`).join('\n                 ')}
+  Demo accounts  ${DEMO_USERS.map(([u, p]) => `sip:${u}@${domain} / ${p}`).join('\n                 ')}${platformId ? `
+  GB28181        platform ${platformId}, realm ${platformId.slice(0, 10)}, device password ${vars.GB_PASSWORD ? 'GB_PASSWORD in .dev.vars' : '(set GB_PASSWORD in .dev.vars)'}` : ''}
 Press Ctrl+C to stop.
 `);
