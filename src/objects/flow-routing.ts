@@ -52,7 +52,8 @@ export class FlowRouter {
   /** True when the URI names a user (or the service) in a domain served here. */
   isLocal(uri: SipUri, host: FlowHost): boolean {
     if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return false;
-    return uri.host === host.config.domain || uri.host === host.config.realm || isIpLiteral(uri.host) || (host.flow.advertise?.startsWith(uri.host) ?? false);
+    // UDP devices often address the service by the bridge's IP address.
+    return uri.host === host.config.domain || uri.host === host.config.realm || isIpLiteral(uri.host);
   }
 
   /** Route a request that is not for the service itself. Returns an immediate response, if any. */
