@@ -1,7 +1,9 @@
 /**
  * Starts the real Worker (workerd via wrangler's test harness) for end-to-end tests.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestHarness } from 'wrangler';
+import type { BindingView } from '../../src/objects/aor-object.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const DOMAIN = 'edge-sip.test';
@@ -15,7 +17,19 @@ export interface Service {
   ws: string;
   admin(path: string, init?: RequestInit): Promise<Response>;
   createUser(user: string, password: string): Promise<void>;
+  /** A user's live bindings, as the admin API lists them. */
+  bindings(user: string): Promise<BindingView[]>;
   close(): Promise<void>;
+}
+
+/** Poll `fn` until `ok` holds or `ms` pass; returns the last value (the caller asserts on it). */
+export async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 10_000, every = 100): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > end) return v;
+    await sleep(every);
+  }
 }
 
 /** A Worker that can be restarted in place: same URL, same durable storage, every WebSocket dropped. */
@@ -56,6 +70,11 @@ export async function startService(vars: Record<string, string> = {}): Promise<R
     async createUser(user, password) {
       const res = await admin(`/users/${user}`, { method: 'PUT', body: JSON.stringify({ password }) });
       if (res.status >= 300) throw new Error(`createUser ${user}: ${res.status} ${await res.text()}`);
+    },
+    async bindings(user) {
+      const res = await admin(`/users/${user}/bindings`);
+      if (res.status !== 200) throw new Error(`bindings of ${user}: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { bindings: BindingView[] }).bindings;
     },
     async restart() {
       generation++;

@@ -6,7 +6,7 @@ import http from 'node:http';
 import WebSocket from 'ws';
 import { createJsSipUa } from './clients/jssip.js';
 import { createSipJsUa } from './clients/sipjs.js';
-import { DOMAIN, startService, type Service } from './harness.js';
+import { DOMAIN, eventually, startService, type Service } from './harness.js';
 
 let svc: Service;
 beforeAll(async () => {
@@ -19,29 +19,8 @@ afterAll(async () => {
   await svc?.close();
 });
 
-interface BindingView {
-  contact: string;
-  expires: number;
-  flowId: string;
-  userAgent: string | null;
-  callId: string;
-  cseq: number;
-}
+const bindings = (user: string) => svc.bindings(user);
 
-async function bindings(user: string): Promise<BindingView[]> {
-  const res = await svc.admin(`/users/${user}/bindings`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { bindings: BindingView[] }).bindings;
-}
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a JsSIP user agent', () => {
   it('registers with a provisioned account, refreshes and unregisters', async () => {

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GB_PASSWORD, startService, type Service } from '../harness.js';
+import type { DeviceView } from '../../../src/objects/aor-gb.js';
 import { eventually, startSipp, type SippOptions, type SippRun } from '../udp/udp-kit.js';
 
 /** The service's GB side (wrangler.toml vars). */
@@ -38,22 +39,8 @@ export async function gbApi<T = Record<string, unknown>>(svc: Service, path: str
   return { status: res.status, body, text };
 }
 
-/** What `GET /devices/{id}` shows (the fields the tests look at). */
-export interface DeviceJson {
-  deviceId: string;
-  online: boolean;
-  offlineReason: string | null;
-  registeredAt: number | null;
-  registrationExpiresAt: number | null;
-  lastKeepaliveAt: number | null;
-  source: string | null;
-  transport: string | null;
-  userAgent: string | null;
-  gbVersion: string | null;
-  info: { deviceName: string | null; manufacturer: string | null; model: string | null; firmware: string | null; channel: number | null } | null;
-  channels: Array<Record<string, unknown>>;
-  catalogComplete: boolean;
-}
+/** What `GET /devices/{id}` shows. */
+export type DeviceJson = DeviceView;
 
 /** Poll `GET /devices/{id}` until `ok` holds (or `ms` passes); returns the last answer. */
 export function deviceUntil(svc: Service, id: string, ok: (d: { status: number; body: DeviceJson }) => boolean, ms = 10_000) {

@@ -26,20 +26,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-interface BindingView {
-  contact: string;
-  expires: number;
-  flowId: string;
-  userAgent: string | null;
-  callId: string;
-  cseq: number;
-}
-
-async function bindings(user: string): Promise<BindingView[]> {
-  const res = await svc.admin(`/users/${user}/bindings`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { bindings: BindingView[] }).bindings;
-}
+const bindings = (user: string) => svc.bindings(user);
 
 async function ua(user: string): Promise<UdpUa> {
   const u = await UdpUa.open(user, `${user}-secret`, bridge.port, () => bridge.tail());

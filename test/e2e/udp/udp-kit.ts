@@ -14,7 +14,7 @@ import { DEFAULT_CONFIG, type BridgeConfig } from '../../../udp-bridge/src/confi
 import type { Logger } from '../../../udp-bridge/src/log.js';
 import { computeDigestResponse, computeHA1 } from '../../../src/auth/digest.js';
 import { formatCredentials, parseChallenge } from '../../../src/sip/auth-header.js';
-import { BRIDGE_TOKEN, DOMAIN, type Service } from '../harness.js';
+import { BRIDGE_TOKEN, DOMAIN, eventually, type Service } from '../harness.js';
 
 export { DOMAIN };
 
@@ -25,15 +25,7 @@ export const SIPP_DIR = join(ROOT, 'test/sipp');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Poll `fn` until `ok` holds or `ms` passes; returns the last value either way (assert on it). */
-export async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 10_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await sleep(every);
-  }
-}
+export { eventually };
 
 /** A UDP port that was free a moment ago (bound to port 0, then released). */
 export async function freeUdpPort(): Promise<number> {
