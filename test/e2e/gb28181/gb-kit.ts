@@ -1,13 +1,12 @@
 /**
- * Kit for the GB/T 28181 end-to-end tests: the Worker started with the GB platform settings (shared device
- * password, optionally short keepalive policy), SIPp runs acting as a camera or an NVR through the real
- * udp-bridge (see ../udp/udp-kit.ts, reused here), SIPp trace parsing, and the GB2312 catalog items.
+ * Kit for the GB/T 28181 end-to-end tests (the Worker itself comes from the harness's `startService`, which
+ * sets the shared device password): SIPp runs acting as a camera or an NVR through the real udp-bridge (see ../udp/udp-kit.ts, reused here), SIPp trace parsing, and the GB2312 catalog items.
  */
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GB_PASSWORD, startService, type Service } from '../harness.js';
+import { GB_PASSWORD, type Service } from '../harness.js';
 import type { DeviceView } from '../../../src/objects/aor-gb.js';
 import { eventually, startSipp, type SippOptions, type SippRun } from '../udp/udp-kit.js';
 
@@ -15,11 +14,6 @@ import { eventually, startSipp, type SippOptions, type SippRun } from '../udp/ud
 export const PLATFORM = '34020000002000000001';
 export const REALM = '3402000000';
 export { GB_PASSWORD };
-
-/** The Worker with `vars` overriding wrangler.toml (e.g. a short keepalive policy); GB_PASSWORD is a test secret. */
-export function startGbService(vars: Record<string, string> = {}): Promise<Service> {
-  return startService(vars);
-}
 
 /** A fresh 20-digit device ID in the realm: 3402000000 + type (132 IPC, 118 NVR, 131 camera channel) + 0 + 6 random digits. */
 export function newDeviceId(type: '132' | '118' | '131'): string {

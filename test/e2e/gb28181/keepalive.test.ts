@@ -5,9 +5,9 @@
  * would last), then stops and goes offline with `keepalive timeout`; queries to it then get 409.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../harness.js';
+import { startService, type Service } from '../harness.js';
 import { freeUdpPort, killAllSipp, sleep, startTestBridge, type TestBridge } from '../udp/udp-kit.js';
-import { deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, startGbService, type DeviceJson } from './gb-kit.js';
+import { deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, type DeviceJson } from './gb-kit.js';
 
 const INTERVAL_S = 2;
 const MISSES = 2;
@@ -17,7 +17,7 @@ let svc: Service;
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  svc = await startGbService({ GB_KEEPALIVE_INTERVAL: String(INTERVAL_S), GB_KEEPALIVE_MISSES: String(MISSES) });
+  svc = await startService({ GB_KEEPALIVE_INTERVAL: String(INTERVAL_S), GB_KEEPALIVE_MISSES: String(MISSES) });
   bridge = await startTestBridge(svc.ws);
 });
 afterEach(async () => {

@@ -13,17 +13,17 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../harness.js';
+import { startService, type Service } from '../harness.js';
 import { freeUdpPort, killAllSipp, startTestBridge, waitUntilBound, type TestBridge } from '../udp/udp-kit.js';
 import {
-  PLATFORM, REALM, catalogChannels, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, startGbService, writeCatalogItems, type DeviceJson,
+  PLATFORM, REALM, catalogChannels, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, writeCatalogItems, type DeviceJson,
 } from './gb-kit.js';
 
 let svc: Service;
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  svc = await startGbService();
+  svc = await startService();
   bridge = await startTestBridge(svc.ws);
 });
 afterEach(async () => {

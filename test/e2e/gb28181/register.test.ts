@@ -5,15 +5,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { computeDigestResponse, computeHA1 } from '../../../src/auth/digest.js';
-import type { Service } from '../harness.js';
+import { startService, type Service } from '../harness.js';
 import { freeUdpPort, killAllSipp, startTestBridge, type TestBridge } from '../udp/udp-kit.js';
-import { GB_PASSWORD, PLATFORM, REALM, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, startGbService, type DeviceJson } from './gb-kit.js';
+import { GB_PASSWORD, PLATFORM, REALM, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, type DeviceJson } from './gb-kit.js';
 
 let svc: Service;
 let bridge: TestBridge;
 
 beforeAll(async () => {
-  svc = await startGbService();
+  svc = await startService();
   bridge = await startTestBridge(svc.ws);
 });
 afterEach(async () => {
