@@ -26,6 +26,10 @@ export interface LocalWorker {
 /** Start the Worker from ./wrangler.toml on a free port with benchmark secrets. */
 export async function startWorker(): Promise<LocalWorker> {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  // wrangler's local trace collector (the Local Explorer's observability) writes a trace of every event
+  // (each WebSocket message, each RPC) to its own SQLite object: 7x the cost of a hibernatable message.
+  // Production has no such collector. `X_LOCAL_OBSERVABILITY=true npm run bench` measures with it.
+  process.env.X_LOCAL_OBSERVABILITY ??= 'false';
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.WRANGLER_LOG ??= 'warn';
   const server = createTestHarness({

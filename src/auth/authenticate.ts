@@ -1,13 +1,15 @@
 /**
  * Digest authentication of requests (RFC 3261 §22), split along the service's
- * layout: the stateless checks (header syntax, realm, nonce signature and age)
- * run where the request arrives, before any hop; the stateful ones (password
- * hash, nonce-count replay) run in the AOR's object, which owns both.
+ * layout: the flow that issued the nonce checks it where the request arrives,
+ * before any hop (header syntax, realm, nonce signature, scope and age, and the
+ * nonce-count replay window it keeps in memory); the password hash is checked
+ * in the AOR's object, which owns the account.
  * @module
  */
 import { formatChallenge, parseCredentials, type DigestCredentials } from '../sip/auth-header.js';
 import { parseAlgorithm, verifyDigest, type DigestAlgorithm } from './digest.js';
-import { checkNonce } from './nonce.js';
+import { checkNonce, nonceCountOf, nonceIssuedAt } from './nonce.js';
+import type { NonceCounts } from './nonce-counts.js';
 
 /** Stored credentials of a user: HA1 per algorithm, never the password. */
 export interface Account {
@@ -29,12 +31,17 @@ export interface PrecheckContext {
   secret: Uint8Array;
   now: number;
   nonceTtlMs: number;
+  /** The flow's id: the scope its nonces are bound to. */
+  scope: string;
+  /** The flow's replay window. */
+  counts: NonceCounts;
 }
 
 /**
  * Check what can be checked without the user's state. Credentials for
- * another realm, a forged or unknown nonce, or an algorithm we do not offer
- * all lead to a fresh challenge; an expired genuine nonce to `stale=true`.
+ * another realm, a forged nonce or another flow's, or an algorithm we do not
+ * offer all lead to a fresh challenge; an expired genuine nonce, a replayed
+ * nonce count, or a nonce from before the flow woke up to `stale=true`.
  */
 export function precheckCredentials(value: string | undefined, ctx: PrecheckContext): Precheck {
   if (value === undefined) return { kind: 'challenge', stale: false };
@@ -45,9 +52,13 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
   const credentials = parsed.value;
   const algorithm = parseAlgorithm(credentials.algorithm);
   if (algorithm === null || credentials.realm !== ctx.realm) return { kind: 'challenge', stale: false };
-  const status = checkNonce(ctx.secret, credentials.nonce, ctx.now, ctx.nonceTtlMs);
+  const status = checkNonce(ctx.secret, credentials.nonce, ctx.now, ctx.nonceTtlMs, ctx.scope);
   if (status === 'invalid') return { kind: 'challenge', stale: false };
   if (status === 'stale') return { kind: 'challenge', stale: true };
+  // RFC 2617 §3.2.2: a repeated nc is a replay; answer with a fresh nonce.
+  const nc = nonceCountOf(credentials);
+  const issuedAt = nonceIssuedAt(credentials.nonce);
+  if (nc === null || issuedAt === null || !ctx.counts.accept(credentials.nonce, issuedAt, nc, ctx.now)) return { kind: 'challenge', stale: true };
   return { kind: 'credentials', credentials, algorithm };
 }
 

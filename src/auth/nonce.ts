@@ -1,28 +1,31 @@
 /**
- * Stateless, unforgeable, time-limited Digest nonces (the Kamailio `auth` model): any Worker or Durable Object
- * holding the secret can check a nonce without shared state; only the nonce-count replay window is stateful.
+ * Stateless, unforgeable, time-limited Digest nonces (the Kamailio `auth` model): anything holding the secret
+ * can check a nonce without shared state; only the nonce-count replay window is stateful (`NonceCounts`).
+ * A nonce is bound to a scope (the flow that issued it), so it is worthless on any other connection.
  *
  * Layout (24 bytes, base64url → 32 characters, no padding):
- * issue time in seconds (uint32 big-endian) ‖ 8 random bytes ‖ first 12 bytes of HMAC-SHA256(secret, context ‖ time ‖ random).
+ * issue time in milliseconds (48-bit big-endian) ‖ 6 random bytes ‖ first 12 bytes of
+ * HMAC-SHA256(secret, context ‖ scope ‖ 0x00 ‖ time ‖ random). Millisecond resolution lets a flow refuse
+ * every nonce issued before it woke up without refusing the ones issued just after.
  * @module
  */
 import { hmacSha256, timingSafeEqualBytes } from './hash.js';
 
 /** Random bytes carried in each nonce; `createNonce` needs at least this many. */
-export const NONCE_RANDOM_BYTES = 8;
+export const NONCE_RANDOM_BYTES = 6;
 /** Length of the truncated HMAC-SHA256 tag (96 bits, as in RFC 2104 §5 truncation). */
 export const NONCE_MAC_BYTES = 12;
 /** How far in the future a nonce's issue time may lie (clock skew between nodes) before it is rejected. */
 export const NONCE_CLOCK_SKEW_MS = 10_000;
 
-const TIME_BYTES = 4;
+const TIME_BYTES = 6;
 const SIGNED_BYTES = TIME_BYTES + NONCE_RANDOM_BYTES;
 const RAW_BYTES = SIGNED_BYTES + NONCE_MAC_BYTES;
 /** Encoded length: 24 bytes is a multiple of 3, so every base64url string of this length is canonical. */
 export const NONCE_LENGTH = (RAW_BYTES / 3) * 4;
 
 /** Domain separation, so that the same secret may sign other things (flow tokens) without confusion. */
-const CONTEXT = new TextEncoder().encode('edge-sip digest nonce v1:');
+const CONTEXT = new TextEncoder().encode('edge-sip digest nonce v2:');
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DECODE = new Int8Array(128).fill(-1);
@@ -55,23 +58,48 @@ function decode(s: string): Uint8Array | null {
   return out;
 }
 
-function sign(secret: Uint8Array, signed: Uint8Array): Uint8Array {
-  const data = new Uint8Array(CONTEXT.length + signed.length);
+function writeUint48(out: Uint8Array, n: number): void {
+  for (let i = TIME_BYTES - 1; i >= 0; i--, n = Math.floor(n / 256)) out[i] = n % 256;
+}
+
+function readUint48(raw: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < TIME_BYTES; i++) n = n * 256 + raw[i]!;
+  return n;
+}
+
+/**
+ * Issue time (Unix ms) written in a nonce, or null when it is not one of ours by shape. It does not check
+ * the MAC: call it only on nonces {@link checkNonce} already found `valid`.
+ */
+export function nonceIssuedAt(nonce: string): number | null {
+  if (nonce.length !== NONCE_LENGTH) return null;
+  const raw = decode(nonce);
+  return raw === null ? null : readUint48(raw);
+}
+
+const UTF8 = new TextEncoder();
+
+function sign(secret: Uint8Array, scope: string, signed: Uint8Array): Uint8Array {
+  const scopeBytes = UTF8.encode(scope);
+  const data = new Uint8Array(CONTEXT.length + scopeBytes.length + 1 + signed.length);
   data.set(CONTEXT);
-  data.set(signed, CONTEXT.length);
+  data.set(scopeBytes, CONTEXT.length);
+  data.set(signed, CONTEXT.length + scopeBytes.length + 1); // the 0x00 between ends the scope
   return hmacSha256(secret, data).subarray(0, NONCE_MAC_BYTES);
 }
 
 /**
- * Create a nonce issued at `nowMs`, made unique by the first {@link NONCE_RANDOM_BYTES} bytes of `random`
- * (from `crypto.getRandomValues`). Throws `RangeError` when `random` is too short (a programming error).
+ * Create a nonce for `scope` (the issuing flow's id) issued at `nowMs`, made unique by the first
+ * {@link NONCE_RANDOM_BYTES} bytes of `random` (from `crypto.getRandomValues`). Throws `RangeError` when
+ * `random` is too short (a programming error).
  */
-export function createNonce(secret: Uint8Array, nowMs: number, random: Uint8Array): string {
+export function createNonce(secret: Uint8Array, nowMs: number, random: Uint8Array, scope: string): string {
   if (random.length < NONCE_RANDOM_BYTES) throw new RangeError(`createNonce needs ${NONCE_RANDOM_BYTES} random bytes`);
   const raw = new Uint8Array(RAW_BYTES);
-  new DataView(raw.buffer).setUint32(0, Math.floor(nowMs / 1000) >>> 0);
+  writeUint48(raw, Math.max(0, Math.floor(nowMs)));
   raw.set(random.subarray(0, NONCE_RANDOM_BYTES), TIME_BYTES);
-  raw.set(sign(secret, raw.subarray(0, SIGNED_BYTES)), SIGNED_BYTES);
+  raw.set(sign(secret, scope, raw.subarray(0, SIGNED_BYTES)), SIGNED_BYTES);
   return encode(raw);
 }
 
@@ -79,17 +107,18 @@ export function createNonce(secret: Uint8Array, nowMs: number, random: Uint8Arra
 export type NonceStatus = 'valid' | 'stale' | 'invalid';
 
 /**
- * Check a nonce: `invalid` for bad encoding, length or MAC, or an issue time beyond {@link NONCE_CLOCK_SKEW_MS}
+ * Check a nonce presented in `scope`: `invalid` for bad encoding, length or MAC (which includes another
+ * scope's nonce), or an issue time beyond {@link NONCE_CLOCK_SKEW_MS}
  * in the future; `stale` when genuine but issued more than `ttlMs` ago (answer 401 with `stale=true`,
- * RFC 2617 §3.2.1); else `valid`. Issue time has 1 s resolution, so a nonce may turn stale up to 1 s early.
+ * RFC 2617 §3.2.1); else `valid`.
  */
-export function checkNonce(secret: Uint8Array, nonce: string, nowMs: number, ttlMs: number): NonceStatus {
+export function checkNonce(secret: Uint8Array, nonce: string, nowMs: number, ttlMs: number, scope: string): NonceStatus {
   if (nonce.length !== NONCE_LENGTH) return 'invalid';
   const raw = decode(nonce);
   if (raw === null) return 'invalid';
-  const mac = sign(secret, raw.subarray(0, SIGNED_BYTES));
+  const mac = sign(secret, scope, raw.subarray(0, SIGNED_BYTES));
   if (!timingSafeEqualBytes(mac, raw.subarray(SIGNED_BYTES))) return 'invalid';
-  const issuedMs = new DataView(raw.buffer).getUint32(0) * 1000;
+  const issuedMs = readUint48(raw);
   if (issuedMs > nowMs + NONCE_CLOCK_SKEW_MS) return 'invalid';
   return nowMs - issuedMs > ttlMs ? 'stale' : 'valid';
 }

@@ -1,6 +1,6 @@
 /**
  * One Durable Object per address-of-record: the account (HA1 only), the
- * bindings, nonce counts, and for GB/T 28181 devices their state and
+ * bindings, and for GB/T 28181 devices their state and
  * sessions. A thin shell: load, call the pure registrar, persist.
  * @module
  */
@@ -9,7 +9,6 @@ import type { Env } from '../env.js';
 import { readConfig, type Config } from '../config.js';
 import { verifyAccount, type Account } from '../auth/authenticate.js';
 import { computeHA1, type DigestAlgorithm } from '../auth/digest.js';
-import { acceptNonceCount, nonceCountOf } from '../auth/nonce.js';
 import type { DigestCredentials } from '../sip/auth-header.js';
 import { parseMessage } from '../sip/parse.js';
 import { byPreference, contactValues, isLive, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
@@ -40,7 +39,7 @@ export interface AorRegisterInput extends VerifiedCredentials {
 
 /** The AOR's answer to a REGISTER; the flow turns it into a SIP response. */
 export type AorRegisterReply =
-  | { kind: 'challenge'; stale: boolean }
+  | { kind: 'challenge' }
   | { kind: 'error'; status: number; reason: string; headers: Array<[string, string]> }
   | {
       kind: 'ok';
@@ -92,8 +91,6 @@ export class AorObject extends DurableObject<Env> {
   readonly platform: PlatformRequests;
   private account: Account | null;
   private bindings: Binding[];
-  /** Nonce counts accepted since this instance woke (the table holds them across evictions). */
-  private readonly nonceCounts = new Map<string, number>();
   /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
   private alarmAt: number | null = null;
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
@@ -137,7 +134,7 @@ export class AorObject extends DurableObject<Env> {
   /** Authenticate and apply a REGISTER (RFC 3261 §10.3). */
   async register(input: AorRegisterInput): Promise<AorRegisterReply> {
     const now = this.now();
-    const denied = this.authorize(input, now);
+    const denied = this.authorize(input);
     if (denied) return denied;
     const result = applyRegister(this.bindings, input.request, { ...this.config, maxBindings: MAX_BINDINGS }, now);
     if (!result.ok) {
@@ -163,10 +160,10 @@ export class AorObject extends DurableObject<Env> {
   /**
    * Check credentials for a request from this AOR's user (REGISTER, or a
    * proxied request challenged with 407). Returns the challenge to send, or
-   * null when the user is authenticated. Each (nonce, nc) is accepted once.
+   * null when the user is authenticated. The flow has already checked the nonce and its count.
    */
   authenticate(input: VerifiedCredentials): AorRegisterReply | null {
-    return this.authorize(input, this.now());
+    return this.authorize(input);
   }
 
   /** The account, or for a GB device without one the realm's shared password. */
@@ -177,16 +174,8 @@ export class AorObject extends DurableObject<Env> {
     return { username: id, realm, ha1Md5: computeHA1('MD5', id, realm, password), ha1Sha256: computeHA1('SHA-256', id, realm, password) };
   }
 
-  private authorize(input: VerifiedCredentials, now: number): AorRegisterReply | null {
-    if (!verifyAccount(input.credentials, input.algorithm, this.effectiveAccount(), input.method)) return { kind: 'challenge', stale: false };
-    const nc = nonceCountOf(input.credentials);
-    const nonce = input.credentials.nonce;
-    // RFC 2617 §3.2.2: a repeated nc is a replay; answer with a fresh nonce.
-    const last = this.nonceCounts.get(nonce) ?? this.store.nonceCount(nonce);
-    if (nc === null || !acceptNonceCount(last, nc)) return { kind: 'challenge', stale: true };
-    this.store.recordNonceCount(nonce, nc, now + 2 * this.config.nonceTtlMs + 60_000);
-    this.nonceCounts.set(nonce, nc);
-    return null;
+  private authorize(input: VerifiedCredentials): AorRegisterReply | null {
+    return verifyAccount(input.credentials, input.algorithm, this.effectiveAccount(), input.method) ? null : { kind: 'challenge' };
   }
 
   /** The connection a binding came on has closed: its bindings die with it (RFC 5626 §4.2.3). */
@@ -272,19 +261,17 @@ export class AorObject extends DurableObject<Env> {
     return gbOps.liveStop(this, callId, waitMs);
   }
 
-  /** Expiry: drop bindings past their interval and grace, old nonce counts; devices go offline. */
+  /** Expiry: drop bindings past their interval and grace; devices go offline. */
   override async alarm(): Promise<void> {
     const now = this.now();
     this.alarmAt = null;
-    this.store.pruneNonces(now);
-    this.nonceCounts.clear();
     this.gb?.expire(now);
     this.save(this.bindings.filter((b) => isLive(b, now)));
   }
 
   /** Persist the binding set and schedule the next deadline (the one alarm, RFC-less but DO-bound). */
   save(next: Binding[]): void {
-    this.store.saveBindings(this.bindings, next);
+    this.store.saveBindings(next);
     this.bindings = next;
     this.schedule();
   }

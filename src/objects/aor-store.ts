@@ -1,24 +1,27 @@
 /**
- * SQLite persistence of an AOR object: account, bindings, nonce counts, GB28181
- * device state and live sessions. Bound parameters only; rows written only
- * when they change.
+ * SQLite persistence of an AOR object: account, bindings, GB28181 device state
+ * and live sessions. Bound parameters only; rows written only when they change,
+ * binding refreshes behind (`needsWrite`).
  * @module
  */
 import type { Account } from '../auth/authenticate.js';
-import type { Binding } from '../registrar/bindings.js';
+import { needsWrite, type Binding } from '../registrar/bindings.js';
 import type { DeviceState } from '../gb28181/device.js';
 import type { LiveSession } from './gb-device.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bindings (key TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nonce_counts (nonce TEXT PRIMARY KEY, nc INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+DROP TABLE IF EXISTS nonce_counts;
 CREATE TABLE IF NOT EXISTS gb_device (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS gb_sessions (call_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 `;
 
 /** Typed access to one AOR object's tables. */
 export class AorStore {
+  /** The binding rows as stored, by key. */
+  private readonly stored = new Map<string, Binding>();
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
@@ -33,35 +36,27 @@ export class AorStore {
     else this.sql.exec('INSERT INTO account (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', JSON.stringify(a));
   }
 
+  /** Load the stored bindings (call once, when the object wakes). */
   bindings(): Binding[] {
-    return this.sql.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding);
+    const all = this.sql.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding);
+    this.stored.clear();
+    for (const b of all) this.stored.set(b.key, b);
+    return all;
   }
 
-  /** Write the difference between two binding sets (unchanged objects are skipped). */
-  saveBindings(before: readonly Binding[], next: readonly Binding[]): void {
+  /** Make the stored set `next`: delete what went, write what {@link needsWrite} says changed. */
+  saveBindings(next: readonly Binding[]): void {
     const keep = new Set(next.map((b) => b.key));
-    for (const b of before) if (!keep.has(b.key)) this.sql.exec('DELETE FROM bindings WHERE key = ?', b.key);
-    const old = new Map(before.map((b) => [b.key, b]));
-    for (const b of next) {
-      if (old.get(b.key) === b) continue;
-      this.sql.exec('INSERT INTO bindings (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data', b.key, JSON.stringify(b));
+    for (const key of [...this.stored.keys()]) {
+      if (keep.has(key)) continue;
+      this.sql.exec('DELETE FROM bindings WHERE key = ?', key);
+      this.stored.delete(key);
     }
-  }
-
-  /** Last accepted nonce count of a nonce, if any. */
-  nonceCount(nonce: string): number | undefined {
-    return this.sql.exec<{ nc: number }>('SELECT nc FROM nonce_counts WHERE nonce = ?', nonce).toArray()[0]?.nc;
-  }
-
-  recordNonceCount(nonce: string, nc: number, expiresAt: number): void {
-    this.sql.exec(
-      'INSERT INTO nonce_counts (nonce, nc, expires_at) VALUES (?, ?, ?) ON CONFLICT(nonce) DO UPDATE SET nc = excluded.nc',
-      nonce, nc, expiresAt,
-    );
-  }
-
-  pruneNonces(now: number): void {
-    this.sql.exec('DELETE FROM nonce_counts WHERE expires_at < ?', now);
+    for (const b of next) {
+      if (!needsWrite(this.stored.get(b.key), b)) continue;
+      this.sql.exec('INSERT INTO bindings (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data', b.key, JSON.stringify(b));
+      this.stored.set(b.key, b);
+    }
   }
 
   device(): DeviceState | null {

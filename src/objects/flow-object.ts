@@ -18,6 +18,7 @@ import type { Flow, FlowTransport } from '../transport/flow.js';
 import { stampReceived } from '../transport/received.js';
 import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
 import { FlowLimits } from '../transport/flow-limits.js';
+import { NonceCounts } from '../auth/nonce-counts.js';
 import { FlowRouter, type FlowHost } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
 import type { AorRegisterReply } from './aor-object.js';
@@ -55,11 +56,14 @@ export class FlowObject extends DurableObject<Env> {
   private readonly limits: FlowLimits;
   /** Set when the peer failed authentication too often: the connection closes after the answer. */
   private banned = false;
+  /** Nonce counts of this flow's nonces since the object woke (memory only: older nonces get stale=true). */
+  private readonly nonces: NonceCounts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
     this.limits = new FlowLimits(this.config.flowLimits, Date.now());
+    this.nonces = new NonceCounts(Date.now(), this.config.nonceTtlMs);
     this.metrics = new MetricsBuffer(env, Number.parseInt(ctx.id.toString().slice(-2), 16) % METRIC_SHARDS);
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
@@ -204,7 +208,7 @@ export class FlowObject extends DurableObject<Env> {
     return {
       env: this.env, config: this.config, flow: att.flow, aors: att.aors,
       sendToPeer: (msg) => this.send(this.socket() ?? ws, msg),
-      authResult: (ok) => this.authResult(ok),
+      authResult: (ok) => this.authResult(ok), nonces: this.nonces,
     };
   }
 
@@ -250,6 +254,7 @@ export class FlowObject extends DurableObject<Env> {
           return await handleRegister({
             config: this.config,
             flow: att.flow,
+            nonces: this.nonces,
             register: async (aor, input) => (await this.aor(aor).register(input)) as AorRegisterReply,
             track: (aor, bound) => this.trackAor(ws, att, aor, bound),
             authResult: (ok) => this.authResult(ok),

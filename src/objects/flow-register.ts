@@ -7,7 +7,8 @@
  */
 import type { Config } from '../config.js';
 import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
-import { createNonce } from '../auth/nonce.js';
+import { createNonce, NONCE_RANDOM_BYTES } from '../auth/nonce.js';
+import type { NonceCounts } from '../auth/nonce-counts.js';
 import { formatChallenge } from '../sip/auth-header.js';
 import { SipError } from '../sip/errors.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
@@ -46,6 +47,8 @@ export function aorOf(user: string, d: RegistrationDomain): string {
 export interface RegisterHost {
   config: Config;
   flow: Flow;
+  /** The flow's nonce-count replay window. */
+  nonces: NonceCounts;
   register(aor: string, input: AorRegisterInput): Promise<AorRegisterReply>;
   /** The AOR now has (or no longer has) a binding on this flow. */
   track(aor: string, bound: boolean): void;
@@ -53,13 +56,16 @@ export interface RegisterHost {
   authResult(ok: boolean): void;
 }
 
-/** A 401 with a fresh nonce: three challenges for the SIP domain, one MD5 challenge for GB devices. */
-export function challenge(req: SipRequest, d: RegistrationDomain, config: Config, stale: boolean, now: number, header = 'WWW-Authenticate', status = 401): SipResponse {
-  const nonce = createNonce(config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(8)));
+/**
+ * A 401 with a fresh nonce bound to the flow: three challenges for the SIP domain, one MD5 challenge for
+ * GB devices.
+ */
+export function challenge(req: SipRequest, d: RegistrationDomain, config: Config, flow: Flow, stale: boolean, now: number): SipResponse {
+  const nonce = createNonce(config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(NONCE_RANDOM_BYTES)), flow.id);
   const values = d.kind === 'gb28181'
     ? [formatChallenge({ realm: d.realm, nonce, algorithm: 'MD5', qop: 'auth', stale })]
     : challengeValues(d.realm, nonce, stale);
-  return createResponse(req, status, { headers: values.map((v): [string, string] => [header, v]) });
+  return createResponse(req, 401, { headers: values.map((v): [string, string] => ['WWW-Authenticate', v]) });
 }
 
 /** Handle a REGISTER that arrived on a flow. */
@@ -73,9 +79,11 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   if (!d) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);
   if (config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
   const now = Date.now();
-  const pre = precheckCredentials(req.headers.get('authorization'), { realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs });
+  const pre = precheckCredentials(req.headers.get('authorization'), {
+    realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs, scope: flow.id, counts: host.nonces,
+  });
   if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
-  if (pre.kind === 'challenge') return challenge(req, d, config, pre.stale, now);
+  if (pre.kind === 'challenge') return challenge(req, d, config, flow, pre.stale, now);
   const user = unescapeUserPart(to.user);
   const aor = aorOf(user, d);
   // A user registers only their own AOR (RFC 3261 §10.3 step 3).
@@ -98,8 +106,8 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
     gbVersion: req.headers.get('x-gb-ver') ?? null,
     transport: flow.transport,
   });
-  host.authResult(reply.kind !== 'challenge' || reply.stale);
-  if (reply.kind === 'challenge') return challenge(req, d, config, reply.stale, now);
+  host.authResult(reply.kind !== 'challenge');
+  if (reply.kind === 'challenge') return challenge(req, d, config, flow, false, now);
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
   host.track(aor, reply.flowBound);
   const headers: Array<[string, string]> = reply.contacts.map((c) => ['Contact', c]);

@@ -8,7 +8,8 @@
 import type { Env } from '../env.js';
 import type { Config } from '../config.js';
 import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
-import { createNonce } from '../auth/nonce.js';
+import { createNonce, NONCE_RANDOM_BYTES } from '../auth/nonce.js';
+import type { NonceCounts } from '../auth/nonce-counts.js';
 import { SipError } from '../sip/errors.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseNameAddr } from '../sip/name-addr.js';
@@ -37,6 +38,8 @@ export interface FlowHost {
   sendToPeer(msg: SipRequest | SipResponse): void;
   /** Outcome of presented credentials (for the connection's failed-authentication bound). */
   authResult(ok: boolean): void;
+  /** The flow's nonce-count replay window. */
+  nonces: NonceCounts;
 }
 
 function isIpLiteral(host: string): boolean {
@@ -181,18 +184,17 @@ export class FlowRouter {
     if (host.aors.includes(caller)) return null;
     const now = Date.now();
     const pre = precheckCredentials(req.headers.get('proxy-authorization'), {
-      realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs,
+      realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs, scope: host.flow.id, counts: host.nonces,
     });
     if (pre.kind === 'malformed') throw new SipError(400, `Malformed Proxy-Authorization: ${pre.reason}`);
-    let stale = pre.kind === 'challenge' && pre.stale;
+    const stale = pre.kind === 'challenge' && pre.stale;
     if (pre.kind === 'credentials') {
       if (`sip:${pre.credentials.username}@${host.config.domain}` !== caller) throw new SipError(403, 'Forbidden (credentials do not match From)');
       const reply = await aorStub(host.env, caller).authenticate({ credentials: pre.credentials, algorithm: pre.algorithm, method: req.method });
-      host.authResult(reply === null || (reply.kind === 'challenge' && reply.stale));
+      host.authResult(reply === null);
       if (reply === null) return null;
-      stale = reply.kind === 'challenge' && reply.stale;
     }
-    const nonce = createNonce(host.config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(8)));
+    const nonce = createNonce(host.config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(NONCE_RANDOM_BYTES)), host.flow.id);
     return createResponse(req, 407, {
       headers: challengeValues(host.config.realm, nonce, stale).map((v): [string, string] => ['Proxy-Authenticate', v]),
     });

@@ -70,3 +70,26 @@ export function contactValues(bindings: readonly Binding[], now: number): string
 export function byPreference(bindings: readonly Binding[]): Binding[] {
   return [...bindings].sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.updatedAt - a.updatedAt);
 }
+
+/**
+ * A refresh may move a stored expiry later by up to this much without a write: the stored row still
+ * keeps the binding live to its real end, because bindings outlive their expiry by {@link EXPIRY_GRACE_MS}.
+ */
+export const REFRESH_WRITE_SLACK_MS = EXPIRY_GRACE_MS / 2;
+
+/**
+ * Whether `next` must be written over the stored `stored` (write-behind for refreshes, as Kamailio's usrloc
+ * write-back mode does). A refresh that only moves the expiry later by less than
+ * {@link REFRESH_WRITE_SLACK_MS}, and the CSeq and update time with it, needs no write: if the object is
+ * evicted, the stored binding still lives until at least its real expiry plus half the grace. Anything
+ * else (a new binding, another contact, flow, Call-ID or path, a shorter expiry) is written.
+ */
+export function needsWrite(stored: Binding | undefined, next: Binding): boolean {
+  if (stored === undefined) return true;
+  if (next.expiresAt < stored.expiresAt || next.expiresAt - stored.expiresAt >= REFRESH_WRITE_SLACK_MS) return true;
+  return stored.contact !== next.contact || stored.uri !== next.uri || stored.q !== next.q || stored.callId !== next.callId
+    || stored.instanceId !== next.instanceId || stored.regId !== next.regId || stored.flowId !== next.flowId
+    || stored.address.transport !== next.address.transport || stored.address.host !== next.address.host
+    || stored.source !== next.source || stored.userAgent !== next.userAgent
+    || stored.path.length !== next.path.length || stored.path.some((p, i) => p !== next.path[i]);
+}

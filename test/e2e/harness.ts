@@ -53,6 +53,8 @@ function testWorker(vars: Record<string, string>) {
  */
 export async function startService(vars: Record<string, string> = {}): Promise<RestartableService> {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  // No local trace collection (wrangler's Local Explorer): it stores a trace of every event, and no test reads them.
+  process.env.X_LOCAL_OBSERVABILITY = 'false';
   process.env.WRANGLER_SEND_METRICS = 'false';
   const server = createTestHarness({ workers: [testWorker(vars)] });
   const { url } = await server.listen();

@@ -1,10 +1,11 @@
 /**
  * The AOR object inside workerd: registrar rules over a real WebSocket,
- * expiry by alarm, nonce-count replay.
+ * expiry by alarm, nonce-count replay, refreshes written behind.
  */
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { AorObject } from '../../src/objects/aor-object.js';
+import type { Binding } from '../../src/registrar/bindings.js';
 import { answerChallenge, registerText } from '../helpers/sip-client.js';
 import { aorStub, connect, createUser, DOMAIN } from './helpers.js';
 
@@ -70,6 +71,28 @@ describe('AorObject', () => {
     expect(wrong.status).toBe(401);
     const shape = (v: string | undefined) => v?.replace(/nonce="[^"]*"/, 'nonce=""');
     expect(shape(unknown.headers.get('www-authenticate'))).toBe(shape(wrong.headers.get('www-authenticate')));
+    c.close();
+  });
+
+  it('writes a quick refresh behind: the stored row keeps its expiry, and the binding survives an eviction', async () => {
+    await createUser('jill', 'jill-pw');
+    const c = await connect();
+    const stub = aorStub('jill');
+    const stored = () => runInDurableObject(stub, (_i: AorObject, state) =>
+      state.storage.sql.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding));
+    expect((await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 1, expires: 600 })).status).toBe(200);
+    const [row] = await stored();
+    expect(row!.cseq).toBe(2); // register() answers the 401 with the next CSeq
+    expect((await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 3, expires: 600 })).status).toBe(200);
+    expect((await stub.listBindings())[0]!.cseq).toBe(4);
+    expect(await stored()).toEqual([row]);
+    await evictDurableObject(stub);
+    const after = await stub.listBindings();
+    expect(after).toHaveLength(1);
+    expect(after[0]!.expires).toBeGreaterThan(590);
+    // A shorter interval is written at once.
+    expect((await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 5, expires: 300 })).status).toBe(200);
+    expect((await stored())[0]!.cseq).toBe(6);
     c.close();
   });
 

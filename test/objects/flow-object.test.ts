@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { evictDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerText } from '../helpers/sip-client.js';
+import { answerChallenge, registerText } from '../helpers/sip-client.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
 
@@ -82,6 +82,36 @@ describe('FlowObject', () => {
     c.close();
     const left = await eventually(() => aorStub('dave').listBindings(), (l) => l.length === 0);
     expect(left).toEqual([]);
+  });
+
+  it('binds a nonce to the connection that got it: elsewhere it earns a fresh challenge', async () => {
+    const a = await connect();
+    const b = await connect();
+    const first = await a.request(registerText({ user: 'dave', domain: DOMAIN, callId: 'n1', cseq: 1 }));
+    const auth = answerChallenge(first, 'dave', 'dave-pw', `sip:${DOMAIN}`);
+    const elsewhere = await b.request(registerText({ user: 'dave', domain: DOMAIN, callId: 'n2', cseq: 1, authorization: auth }));
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.headers.get('www-authenticate')).not.toContain('stale=true');
+    const here = await a.request(registerText({ user: 'dave', domain: DOMAIN, callId: 'n1', cseq: 2, authorization: auth }));
+    expect(here.status).toBe(200);
+    a.close();
+    b.close();
+  });
+
+  it('answers a nonce from before a hibernate-and-wake with stale=true, and the fresh one registers', async () => {
+    const c = await connect();
+    const first = await c.request(registerText({ user: 'dave', domain: DOMAIN, callId: 's1', cseq: 1 }));
+    const used = answerChallenge(first, 'dave', 'dave-pw', `sip:${DOMAIN}`);
+    expect((await c.request(registerText({ user: 'dave', domain: DOMAIN, callId: 's1', cseq: 2, authorization: used }))).status).toBe(200);
+    const [binding] = (await aorStub('dave').listBindings()).filter((b) => b.callId === 's1');
+    await evictDurableObject(env.FLOW.get(env.FLOW.idFromString(binding!.flowId)), { webSockets: 'hibernate' });
+    // The woken flow no longer knows which counts were used: it cannot tell this replay from a new count.
+    const replay = await c.request(registerText({ user: 'dave', domain: DOMAIN, callId: 's1', cseq: 3, authorization: used }));
+    expect(replay.status).toBe(401);
+    expect(replay.headers.get('www-authenticate')).toContain('stale=true');
+    const fresh = answerChallenge(replay, 'dave', 'dave-pw', `sip:${DOMAIN}`);
+    expect((await c.request(registerText({ user: 'dave', domain: DOMAIN, callId: 's1', cseq: 4, authorization: fresh }))).status).toBe(200);
+    c.close();
   });
 
   it('refuses to register another user\'s AOR with 403', async () => {
