@@ -196,7 +196,10 @@ interface MessageBase {
   /** `SIP/2.0` for every message we accept. */
   version: string;
   headers: SipHeaders;
-  /** Body octets, framed by Content-Length (RFC 3261 §18.3). Empty when absent. */
+  /**
+   * Body octets, framed by Content-Length (RFC 3261 §18.3). Empty when absent. A parsed body may be a view into a
+   * buffer shared with other bodies (see `octets.ts`): read it through the view, never through `.buffer`.
+   */
   body: Uint8Array;
 }
 

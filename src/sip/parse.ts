@@ -5,6 +5,7 @@
 
 import { EMPTY_BODY, SipHeaders, fail, headerKey, ok } from './message.js';
 import type { HeaderField, Result, SipMessage, SipRequest } from './message.js';
+import { copyOctets, encodeUtf8 } from './octets.js';
 import { TOKEN_CHARS as TOKEN, isTokenChar } from './token.js';
 
 /** Why a message could not be parsed, and what to answer when answering is possible. */
@@ -18,7 +19,6 @@ export interface ParseFailure {
 }
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /** Header section end in bytes: `[end of headers, start of body]`, or null when there is no empty line. */
 function findHeaderEndBytes(b: Uint8Array): [number, number] | null {
@@ -58,7 +58,7 @@ export function parseMessage(input: string | Uint8Array): Result<SipMessage, Par
 
 /** UTF-8 encoding of `text` from `start` (the body of a message that arrived as text). */
 function encodeRest(text: string, start: number): Uint8Array {
-  return encoder.encode(start === 0 ? text : text.slice(start));
+  return encodeUtf8(start === 0 ? text : text.slice(start));
 }
 
 /** Parse text; `bytes` holds the same message as octets when the text is its ASCII decoding. */
@@ -174,10 +174,10 @@ function buildMessage(startLine: string, headers: SipHeaders, rest: Uint8Array, 
   let body = EMPTY_BODY;
   let error: string | null = null;
   if (typeof cl === 'string') error = cl;
-  else if (cl === null) body = copy ? rest.slice() : rest; // datagram / WebSocket framing: the body is the rest
+  else if (cl === null) body = copy ? copyOctets(rest) : rest; // datagram / WebSocket framing: the body is the rest
   else if (cl > rest.length) error = 'Content-Length exceeds body';
   // RFC 4475 §3.1.1.8: octets beyond Content-Length in a datagram are discarded.
-  else if (cl > 0) body = copy ? rest.slice(0, cl) : rest.subarray(0, cl);
+  else if (cl > 0) body = copy ? copyOctets(rest.subarray(0, cl)) : rest.subarray(0, cl);
   if (line.type === 'response') {
     if (line.version !== 'SIP/2.0') return fail({ reason: `Unsupported SIP version ${line.version}`, status: 505 });
     if (error !== null) return fail({ reason: error, status: 400 });
