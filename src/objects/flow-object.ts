@@ -58,6 +58,8 @@ export class FlowObject extends DurableObject<Env> {
   private banned = false;
   /** Nonce counts of this flow's nonces since the object woke (memory only: older nonces get stale=true). */
   private readonly nonces: NonceCounts;
+  /** Socket attachments read since the object woke: deserialized once, not on every message. */
+  private readonly attachments = new WeakMap<WebSocket, FlowAttachment>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,7 +95,7 @@ export class FlowObject extends DurableObject<Env> {
       old.close(1000, 'replaced by a new connection');
     }
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ flow, aors: flow.transport === 'UDP' ? [...aors] : [] } satisfies FlowAttachment);
+    this.attach(server, { flow, aors: flow.transport === 'UDP' ? [...aors] : [] });
     this.metrics.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
     this.flushMetrics(true);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
@@ -113,7 +115,7 @@ export class FlowObject extends DurableObject<Env> {
   }
 
   private async onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const att = ws.deserializeAttachment() as FlowAttachment;
+    const att = this.attachment(ws)!;
     const frame = classifyFrame(data);
     if (frame.kind === 'keepalive') {
       if (frame.reply !== null) ws.send(frame.reply);
@@ -232,7 +234,7 @@ export class FlowObject extends DurableObject<Env> {
   }
 
   private async closed(ws: WebSocket, code: number): Promise<void> {
-    const att = ws.deserializeAttachment() as FlowAttachment | null;
+    const att = this.attachment(ws);
     if (!att) return;
     // A bridged UDP device outlives the bridge's WebSocket: its bindings expire on their own.
     if (att.flow.transport !== 'UDP') await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
@@ -256,7 +258,7 @@ export class FlowObject extends DurableObject<Env> {
             flow: att.flow,
             nonces: this.nonces,
             register: async (aor, input) => (await this.aor(aor).register(input)) as AorRegisterReply,
-            track: (aor, bound) => this.trackAor(ws, att, aor, bound),
+            track: (aor, bound) => this.trackAor(ws, aor, bound),
             authResult: (ok) => this.authResult(ok),
           }, req, ess);
         case 'MESSAGE':
@@ -294,15 +296,33 @@ export class FlowObject extends DurableObject<Env> {
     const device = ess.from.uri.user;
     const aor = device ? `sip:${device}@${gb.realm}` : '';
     if (!att.aors.includes(aor)) throw new SipError(404, 'Not Found (device not registered)');
-    const r = await this.aor(aor).gbMessage(req.body, req.headers.get('content-type') ?? null);
+    // slice(): a parsed body may be a view into a shared slab, and RPC would copy the whole slab.
+    const r = await this.aor(aor).gbMessage(req.body.slice(), req.headers.get('content-type') ?? null);
     return createResponse(req, r.status, { reason: r.reason });
   }
 
-  private trackAor(ws: WebSocket, att: FlowAttachment, aor: string, bound: boolean): void {
+  /** Record whether `aor` has a binding on this flow. Reads the latest attachment: REGISTERs run concurrently. */
+  private trackAor(ws: WebSocket, aor: string, bound: boolean): void {
+    const att = this.attachment(ws)!;
     const has = att.aors.includes(aor);
     if (bound === has) return;
-    att.aors = bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor);
+    this.attach(ws, { ...att, aors: bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor) });
+  }
+
+  /** The socket's attachment (hibernation-proof state), from memory once read. */
+  private attachment(ws: WebSocket): FlowAttachment | null {
+    let att = this.attachments.get(ws);
+    if (att === undefined) {
+      att = (ws.deserializeAttachment() as FlowAttachment | null) ?? undefined;
+      if (att !== undefined) this.attachments.set(ws, att);
+    }
+    return att ?? null;
+  }
+
+  /** Replace the socket's attachment, in memory and in the runtime (it must survive hibernation). */
+  private attach(ws: WebSocket, att: FlowAttachment): void {
     ws.serializeAttachment(att);
+    this.attachments.set(ws, att);
   }
 
   private aor(aor: string) {
@@ -314,7 +334,7 @@ export class FlowObject extends DurableObject<Env> {
     try {
       ws.send(encodeFrame(msg));
     } catch (err) {
-      this.drop((ws.deserializeAttachment() as FlowAttachment).flow, `send failed: ${String(err)}`);
+      this.drop(this.attachment(ws)!.flow, `send failed: ${String(err)}`);
     }
   }
 

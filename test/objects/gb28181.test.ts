@@ -96,6 +96,35 @@ describe('a GB28181 camera', () => {
     c2.close();
   });
 
+  it('keeps every device of one address on its flow when they register at the same time', async () => {
+    const c = await camera('203.0.113.50:5060');
+    const ids = ['34020000001320000051', '34020000001320000052'];
+    const byCallId = async (n: number) => {
+      const out = new Map<string, Awaited<ReturnType<SipTestClient['response']>>>();
+      for (let i = 0; i < n; i++) {
+        const r = await c.response();
+        out.set(r.headers.get('call-id')!, r);
+      }
+      return out;
+    };
+    for (const id of ids) c.send(request('REGISTER', id, 1, ['Expires: 3600']));
+    const challenges = await byCallId(2);
+    for (const id of ids) {
+      const ch = parseChallenge(challenges.get(`reg-${id}`)!.headers.get('www-authenticate')!);
+      if (!ch.ok) throw new Error(ch.error);
+      const uri = `sip:${PLATFORM}@${REALM}`;
+      const response = computeDigestResponse({ algorithm: 'MD5', ha1: computeHA1('MD5', id, REALM, PASSWORD), method: 'REGISTER', uri, nonce: ch.value.nonce, qop: null });
+      c.send(request('REGISTER', id, 2, ['Expires: 3600', `Authorization: Digest username="${id}", realm="${REALM}", nonce="${ch.value.nonce}", uri="${uri}", response="${response}", algorithm=MD5`]));
+    }
+    const oks = await byCallId(2);
+    expect(ids.map((id) => oks.get(`reg-${id}`)?.status)).toEqual([200, 200]);
+    for (const id of ids) {
+      const keepalive = `<?xml version="1.0"?>\r\n<Notify>\r\n<CmdType>Keepalive</CmdType>\r\n<SN>1</SN>\r\n<DeviceID>${id}</DeviceID>\r\n<Status>OK</Status>\r\n</Notify>\r\n`;
+      expect((await c.request(request('MESSAGE', id, 3, [], keepalive))).status, id).toBe(200);
+    }
+    c.close();
+  });
+
   it('answers keepalives with 200, and a MESSAGE from an unregistered device with 404', async () => {
     const c = await camera('203.0.113.9:5060');
     expect((await register(c, '34020000001320000003', true)).status).toBe(200);
