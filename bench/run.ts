@@ -58,6 +58,7 @@ function machine(): string {
     `- node ${process.version}, workerd ${sh('node -p "require(\'workerd/package.json\').version"')}, ` +
       `wrangler ${sh('node -p "require(\'wrangler/package.json\').version"')}`,
     `- ${sh('kamailio -v | head -1')}; ${sh('sipp -v | grep -o "SIPp v[^ ]*"')}`,
+    `- wrangler's local trace collector (\`X_LOCAL_OBSERVABILITY\`): ${process.env.X_LOCAL_OBSERVABILITY === 'true' ? 'on' : 'off'}`,
     '- shared machine: other engineers ran tests on the same 2 cores during the run, so expect noise.',
   ].join('\n');
 }
