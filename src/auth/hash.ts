@@ -20,9 +20,22 @@ export function sha256Hex(s: string): string {
   return bytesToHex(sha256(utf8ToBytes(s)));
 }
 
-/** HMAC-SHA256 (RFC 2104) of `data` under `key`; returns the 32-byte tag. */
+type Hmac = ReturnType<typeof hmac.create>;
+
+/** Keyed HMAC states by key: the key schedule (two SHA-256 blocks) is computed once per key, then cloned. */
+const keyed = new WeakMap<Uint8Array, Hmac>();
+
+/**
+ * HMAC-SHA256 (RFC 2104) of `data` under `key`; returns the 32-byte tag. Keys are long-lived secrets (the
+ * same array on every call), so their keyed state is kept and cloned instead of recomputed.
+ */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return hmac(sha256, key, data);
+  let base = keyed.get(key);
+  if (base === undefined) {
+    base = hmac.create(sha256, key);
+    keyed.set(key, base);
+  }
+  return base.clone().update(data).digest();
 }
 
 /**
