@@ -128,8 +128,9 @@ export async function findMaxRate(o: UdpOptions): Promise<UdpResult> {
       steps.push(r);
       return r.clean;
     };
-    // Warm-up, not counted: opens the bridge flows and wakes the objects (cold starts cost retransmissions).
-    await runSipp(o.target, o.startRate, Math.max(o.sockets, Math.round(o.startRate * o.stepSeconds)), usersFiles, dir);
+    // Warm-up, not counted: opens the bridge flows and registers every user once, so that the ladder measures
+    // re-registrations, not the first write of each binding (locally: a new SQLite file per object).
+    await runSipp(o.target, o.startRate, Math.max(o.sockets, o.users, Math.round(o.startRate * o.stepSeconds)), usersFiles, dir);
     let good = 0;
     let bad = 0;
     for (let rate = o.startRate; rate <= o.maxRate; rate = Math.round(rate * o.factor)) {

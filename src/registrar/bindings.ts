@@ -79,15 +79,19 @@ export const REFRESH_WRITE_SLACK_MS = EXPIRY_GRACE_MS / 2;
 
 /**
  * Whether `next` must be written over the stored `stored` (write-behind for refreshes, as Kamailio's usrloc
- * write-back mode does). A refresh that only moves the expiry later by less than
- * {@link REFRESH_WRITE_SLACK_MS}, and the CSeq and update time with it, needs no write: if the object is
- * evicted, the stored binding still lives until at least its real expiry plus half the grace. Anything
- * else (a new binding, another contact, flow, Call-ID or path, a shorter expiry) is written.
+ * write-back mode does, but bounded). What must survive an eviction is where and until when the contact is
+ * reachable: the contact, its flow, Path, q and instance, and an expiry no earlier than the real one. So a
+ * refresh that moves the expiry later by less than {@link REFRESH_WRITE_SLACK_MS} needs no write, even with a
+ * new Call-ID (a device that rebooted and registered again at once) or CSeq: if the object is evicted, the
+ * stored binding still lives until at least its real expiry plus half the grace. Call-ID and CSeq order
+ * requests of a running registration (RFC 3261 §10.3 step 7); requests replayed across an eviction are
+ * already refused by their nonce. Anything else (a new binding, another contact, flow, path, source or user
+ * agent, a shorter expiry) is written at once.
  */
 export function needsWrite(stored: Binding | undefined, next: Binding): boolean {
   if (stored === undefined) return true;
   if (next.expiresAt < stored.expiresAt || next.expiresAt - stored.expiresAt >= REFRESH_WRITE_SLACK_MS) return true;
-  return stored.contact !== next.contact || stored.uri !== next.uri || stored.q !== next.q || stored.callId !== next.callId
+  return stored.contact !== next.contact || stored.uri !== next.uri || stored.q !== next.q
     || stored.instanceId !== next.instanceId || stored.regId !== next.regId || stored.flowId !== next.flowId
     || stored.address.transport !== next.address.transport || stored.address.host !== next.address.host
     || stored.source !== next.source || stored.userAgent !== next.userAgent

@@ -44,12 +44,17 @@ describe('needsWrite', () => {
     expect(isLive(stored, refreshed.expiresAt + EXPIRY_GRACE_MS - REFRESH_WRITE_SLACK_MS)).toBe(true);
   });
 
+  it('skips a quick re-registration with a new Call-ID (a rebooted device): reachability did not change', () => {
+    const again = bind(req({ callId: 'call-2', cseq: 1 }), T0 + 1, [stored]);
+    expect(again.callId).toBe('call-2');
+    expect(needsWrite(stored, again)).toBe(false);
+  });
+
   it('writes a shorter expiry at once', () => {
     expect(needsWrite(stored, bind(req({ cseq: 2, expires: '300' }), T0 + 1, [stored]))).toBe(true);
   });
 
   it.each<[string, Partial<RegisterRequest>]>([
-    ['another Call-ID', { callId: 'call-2' }],
     ['another flow', { flowId: 'flow-2' }],
     ['another source', { source: '192.0.2.9' }],
     ['another user agent', { userAgent: 'other' }],
