@@ -105,7 +105,8 @@ function memoryMarkdown(rows: { n: number; ours: MemoryResult | null; kam: Memor
   return markdownTable(
     ['devices', 'ours RSS KiB/device', 'ours PSS KiB/device', 'Kamailio RSS KiB/device', 'Kamailio PSS KiB/device', 'ours ÷ Kamailio (PSS)', 'registered (ours/K)'],
     rows.map(({ n, ours, kam }) => [String(n), kb(ours?.rssKbPerDevice), kb(ours?.pssKbPerDevice), kb(kam?.rssKbPerDevice),
-      kb(kam?.pssKbPerDevice), ours && kam ? `**${(ours.pssKbPerDevice / kam.pssKbPerDevice).toFixed(1)}×**` : 'n/a',
+      kb(kam?.pssKbPerDevice), ours && kam && Number.isFinite(ours.pssKbPerDevice / kam.pssKbPerDevice)
+        ? `**${(ours.pssKbPerDevice / kam.pssKbPerDevice).toFixed(1)}×**` : 'n/a',
       `${ours?.registered ?? 'n/a'}/${kam?.registered ?? 'n/a'}`]),
   );
 }
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
         rows.push({ n, ours, kam: kr });
       }
       section('2. REGISTER with digest over WebSocket', [wsMarkdown(rows), '',
-        `- each repetition: connect all, then every connection loops REGISTER → 401 → REGISTER+Authorization → 200 for ${SIZES.wsMs} ms;` +
+        `- each repetition: connect all, register each connection once (not counted), then every connection loops REGISTER → 401 → REGISTER+Authorization → 200 for ${SIZES.wsMs} ms;` +
         ` ${SIZES.wsReps} repetitions, ours and Kamailio alternating; p50/p99 per repetition, median (min–max) across them`].join('\n'));
     }
     if (worker && only.includes('udp') && haveSipp) {
@@ -164,8 +165,8 @@ async function main(): Promise<void> {
       }
       const u = SIZES.udp;
       section('3. REGISTER with digest over UDP (SIPp)', [udpMarkdown(ours, kr), '',
-        `- ${u.sockets} SIPp processes with \`-t u1\` side by side (${u.sockets} source ports = bridge flows = WebSockets), each with its share of the rate and of the users, users b0…b${SIZES.users - 1};` +
-        ` one uncounted warm-up step, then a rate ladder from ${u.startRate}/s ×${u.factor} (≤ ${u.maxRate}), ${u.stepSeconds} s of calls per step, then ${u.bisections} bisection steps;` +
+        `- ${u.sockets} SIPp processes with \`-t u1\` side by side (${u.sockets} source ports, kept for every step of a repetition = bridge flows = WebSockets), each with its share of the rate and of the users, users b0…b${SIZES.users - 1};` +
+        ` one uncounted warm-up step that registers every user once, then a rate ladder from ${u.startRate}/s ×${u.factor} (≤ ${u.maxRate}), ${u.stepSeconds} s of calls per step, then ${u.bisections} bisection steps;` +
         ` a step is clean when every call succeeded with no retransmission; ${SIZES.udpReps} repetitions`].join('\n'));
     }
     if (worker && only.includes('memory')) {

@@ -69,10 +69,10 @@ function durationMs(s: string): number {
   return ((Number(p[0]) * 60 + Number(p[1])) * 60 + Number(p[2])) * 1000 + Number(frac) / 10 ** (frac.length - 3);
 }
 
-/** Run one SIPp process (asynchronously, so a bridge in this process keeps relaying). */
-async function sippProcess(target: string, rate: number, calls: number, usersFile: string, stat: string): Promise<SippRun> {
+/** Run one SIPp process from UDP `port` (asynchronously, so a bridge in this process keeps relaying). */
+async function sippProcess(target: string, rate: number, calls: number, usersFile: string, stat: string, port: number): Promise<SippRun> {
   const timeoutSec = Math.ceil(calls / rate) + 15;
-  const args = ['-sf', SCENARIO, '-inf', usersFile, '-t', 'u1', '-i', '127.0.0.1', '-p', String(await freePort()),
+  const args = ['-sf', SCENARIO, '-inf', usersFile, '-t', 'u1', '-i', '127.0.0.1', '-p', String(port),
     '-r', rate.toFixed(3), '-m', String(calls), '-nostdin', '-timeout', `${timeoutSec}s`, '-timeout_error',
     '-trace_stat', '-stf', stat, '-fd', '1', target];
   await new Promise<void>((resolve, reject) => {
@@ -97,11 +97,15 @@ async function sippProcess(target: string, rate: number, calls: number, usersFil
   };
 }
 
-/** Run `usersFiles.length` SIPp processes at `rate / n` each, `calls` in all, and add their counts up. */
-export async function runSipp(target: string, rate: number, calls: number, usersFiles: string[], dir: string): Promise<SippRun> {
+/**
+ * Run `usersFiles.length` SIPp processes at `rate / n` each, `calls` in all, and add their counts up. Process j
+ * sends from `ports[j]` (a free port when not given): the same ports across steps keep each simulated device
+ * at one address, as a real device is, instead of moving all of them to a new flow at every step.
+ */
+export async function runSipp(target: string, rate: number, calls: number, usersFiles: string[], dir: string, ports: number[] = []): Promise<SippRun> {
   const n = usersFiles.length;
-  const runs = await Promise.all(usersFiles.map((f, j) =>
-    sippProcess(target, rate / n, Math.max(1, Math.round(calls / n)), f, join(dir, `stat-${rate}-${j}-${Date.now()}.csv`))));
+  const runs = await Promise.all(usersFiles.map(async (f, j) =>
+    sippProcess(target, rate / n, Math.max(1, Math.round(calls / n)), f, join(dir, `stat-${rate}-${j}-${Date.now()}.csv`), ports[j] ?? await freePort())));
   const sum = (f: (r: SippRun) => number) => runs.reduce((a, r) => a + f(r), 0);
   return {
     rate, calls: sum((r) => r.calls), successful: sum((r) => r.successful), failed: sum((r) => r.failed),
@@ -122,15 +126,17 @@ export async function findMaxRate(o: UdpOptions): Promise<UdpResult> {
       writeFileSync(f, `SEQUENTIAL\n${rows.join('\n')}\n`);
       return f;
     });
+    const ports: number[] = [];
+    for (let j = 0; j < o.sockets; j++) ports.push(await freePort());
     const steps: SippRun[] = [];
     const step = async (rate: number) => {
-      const r = await runSipp(o.target, rate, Math.max(o.sockets, Math.round(rate * o.stepSeconds)), usersFiles, dir);
+      const r = await runSipp(o.target, rate, Math.max(o.sockets, Math.round(rate * o.stepSeconds)), usersFiles, dir, ports);
       steps.push(r);
       return r.clean;
     };
     // Warm-up, not counted: opens the bridge flows and registers every user once, so that the ladder measures
     // re-registrations, not the first write of each binding (locally: a new SQLite file per object).
-    await runSipp(o.target, o.startRate, Math.max(o.sockets, o.users, Math.round(o.startRate * o.stepSeconds)), usersFiles, dir);
+    await runSipp(o.target, o.startRate, Math.max(o.sockets, o.users, Math.round(o.startRate * o.stepSeconds)), usersFiles, dir, ports);
     let good = 0;
     let bad = 0;
     for (let rate = o.startRate; rate <= o.maxRate; rate = Math.round(rate * o.factor)) {
