@@ -13,7 +13,8 @@
  * `maxRate`, after which `bisections` steps narrow the gap between the last clean and the first failing rate.
  * @module
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,8 @@ import { freePort } from './kamailio.js';
 import { benchPassword, benchUser } from './ws-register.js';
 
 const SCENARIO = new URL('./sipp/register-digest.xml', import.meta.url).pathname;
+/** Pause between the warm-up and the ladder, after flushing dirty pages to disk. */
+const SETTLE_MS = 3_000;
 
 /** Knobs of one rate search. */
 export interface UdpOptions {
@@ -137,6 +140,10 @@ export async function findMaxRate(o: UdpOptions): Promise<UdpResult> {
     // Warm-up, not counted: opens the bridge flows and registers every user once, so that the ladder measures
     // re-registrations, not the first write of each binding (locally: a new SQLite file per object).
     await runSipp(o.target, o.startRate, Math.max(o.sockets, o.users, Math.round(o.startRate * o.stepSeconds)), usersFiles, dir, ports);
+    // Locally the first registrations create one SQLite file per object: let the kernel write them back before
+    // the ladder starts, or its writeback stalls the first steps (seen as retransmissions at 410/s).
+    spawnSync('sync');
+    await sleep(SETTLE_MS);
     let good = 0;
     let bad = 0;
     for (let rate = o.startRate; rate <= o.maxRate; rate = Math.round(rate * o.factor)) {
