@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       const u = SIZES.udp;
       section('3. REGISTER with digest over UDP (SIPp)', [udpMarkdown(ours, kr), '',
         `- ${u.sockets} SIPp processes with \`-t u1\` side by side (${u.sockets} source ports, kept for every step of a repetition = bridge flows = WebSockets), each with its share of the rate and of the users, users b0…b${SIZES.users - 1};` +
-        ` one uncounted warm-up step that registers every user once (then `sync` and a 3 s pause), then a rate ladder from ${u.startRate}/s ×${u.factor} (≤ ${u.maxRate}), ${u.stepSeconds} s of calls per step, then ${u.bisections} bisection steps;` +
+        ` one uncounted warm-up step that registers every user once (then \`sync\` and a 3 s pause), then a rate ladder from ${u.startRate}/s ×${u.factor} (≤ ${u.maxRate}), ${u.stepSeconds} s of calls per step, then ${u.bisections} bisection steps;` +
         ` a step is clean when every call succeeded with no retransmission; ${SIZES.udpReps} repetitions`].join('\n'));
     }
     if (worker && only.includes('memory')) {
