@@ -13,7 +13,7 @@
 import { acceptNonceCount } from './nonce.js';
 
 /** Nonces one flow remembers before it forgets the least recently used one. */
-export const NONCE_WINDOW_SIZE = 256;
+export const NONCE_WINDOW_SIZE = 1024;
 
 interface Seen {
   nc: number;
