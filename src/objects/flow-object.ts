@@ -19,6 +19,7 @@ import { stampReceived } from '../transport/received.js';
 import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
 import { FlowLimits } from '../transport/flow-limits.js';
 import { NonceCounts } from '../auth/nonce-counts.js';
+import { UdpFlowAors } from './udp-flow-aors.js';
 import { FlowRouter, type FlowHost } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
 import type { AorRegisterReply } from './aor-object.js';
@@ -29,7 +30,10 @@ import { checkExtensions } from '../proxy/request-checks.js';
 /** State of the connection that survives hibernation (socket attachment, ≤ 16 KiB). */
 interface FlowAttachment {
   flow: Flow;
-  /** AORs that hold a binding on this flow: told when the flow closes. */
+  /**
+   * AORs that hold a binding on this WebSocket flow: told when the flow closes. A bridged UDP flow keeps
+   * its AORs in storage instead ({@link UdpFlowAors}).
+   */
   aors: string[];
 }
 
@@ -60,12 +64,15 @@ export class FlowObject extends DurableObject<Env> {
   private readonly nonces: NonceCounts;
   /** Socket attachments read since the object woke: deserialized once, not on every message. */
   private readonly attachments = new WeakMap<WebSocket, FlowAttachment>();
+  /** A bridged UDP flow's AORs (unused by WebSocket flows, which then never touch storage). */
+  private readonly udpAors: UdpFlowAors;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
     this.limits = new FlowLimits(this.config.flowLimits, Date.now());
     this.nonces = new NonceCounts(Date.now(), this.config.nonceTtlMs);
+    this.udpAors = new UdpFlowAors(ctx.storage.sql, () => ctx.getWebSockets().flatMap((ws) => this.attachment(ws)?.aors ?? []));
     this.metrics = new MetricsBuffer(env, Number.parseInt(ctx.id.toString().slice(-2), 16) % METRIC_SHARDS);
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
@@ -87,15 +94,12 @@ export class FlowObject extends DurableObject<Env> {
       advertise: request.headers.get(FLOW_HEADERS.advertise),
       connectedAt: Date.now(),
     };
-    // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones and
-    // inherits the AORs registered on the flow, whose bindings outlived the old socket.
-    const aors = new Set<string>();
-    for (const old of this.ctx.getWebSockets()) {
-      for (const a of (old.deserializeAttachment() as FlowAttachment | null)?.aors ?? []) aors.add(a);
-      old.close(1000, 'replaced by a new connection');
-    }
+    // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones, and the
+    // AORs registered on the flow, whose bindings outlived the old socket, are in storage.
+    if (flow.transport === 'UDP') this.udpAors.load();
+    for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
     this.ctx.acceptWebSocket(server);
-    this.attach(server, { flow, aors: flow.transport === 'UDP' ? [...aors] : [] });
+    this.attach(server, { flow, aors: [] });
     this.metrics.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
     this.flushMetrics(true);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
@@ -208,7 +212,7 @@ export class FlowObject extends DurableObject<Env> {
 
   private host(ws: WebSocket, att: FlowAttachment): FlowHost {
     return {
-      env: this.env, config: this.config, flow: att.flow, aors: att.aors,
+      env: this.env, config: this.config, flow: att.flow, hasAor: (aor) => this.hasAor(att, aor),
       sendToPeer: (msg) => this.send(this.socket() ?? ws, msg),
       authResult: (ok) => this.authResult(ok), nonces: this.nonces,
     };
@@ -238,7 +242,7 @@ export class FlowObject extends DurableObject<Env> {
     if (!att) return;
     // A bridged UDP device outlives the bridge's WebSocket: its bindings expire on their own.
     if (att.flow.transport !== 'UDP') await Promise.all(att.aors.map((aor) => this.aor(aor).flowClosed(att.flow.id)));
-    log('info', 'flow closed', { flow: att.flow.id, code, aors: att.aors.length });
+    log('info', 'flow closed', { flow: att.flow.id, code, aors: att.flow.transport === 'UDP' ? this.udpAors.size : att.aors.length });
     this.metrics.inc(`sip_connections_closed_total{transport="${att.flow.transport}"}`);
     this.flushMetrics(true);
   }
@@ -295,17 +299,25 @@ export class FlowObject extends DurableObject<Env> {
     const gb = this.config.gb!;
     const device = ess.from.uri.user;
     const aor = device ? `sip:${device}@${gb.realm}` : '';
-    if (!att.aors.includes(aor)) throw new SipError(404, 'Not Found (device not registered)');
+    if (!this.hasAor(att, aor)) throw new SipError(404, 'Not Found (device not registered)');
     // slice(): a parsed body may be a view into a shared slab, and RPC would copy the whole slab.
     const r = await this.aor(aor).gbMessage(req.body.slice(), req.headers.get('content-type') ?? null);
     return createResponse(req, r.status, { reason: r.reason });
   }
 
+  /** Whether `aor` has a binding on this flow. */
+  private hasAor(att: FlowAttachment, aor: string): boolean {
+    return att.flow.transport === 'UDP' ? this.udpAors.has(aor) : att.aors.includes(aor);
+  }
+
   /** Record whether `aor` has a binding on this flow. Reads the latest attachment: REGISTERs run concurrently. */
   private trackAor(ws: WebSocket, aor: string, bound: boolean): void {
     const att = this.attachment(ws)!;
-    const has = att.aors.includes(aor);
-    if (bound === has) return;
+    if (this.hasAor(att, aor) === bound) return;
+    if (att.flow.transport === 'UDP') {
+      this.udpAors.set(aor, bound);
+      return;
+    }
     this.attach(ws, { ...att, aors: bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor) });
   }
 

@@ -32,8 +32,8 @@ export interface FlowHost {
   env: Env;
   config: Config;
   flow: Flow;
-  /** AORs registered on this flow. */
-  aors: readonly string[];
+  /** Whether the AOR has a binding on this flow. */
+  hasAor(aor: string): boolean;
   /** Send a message to this flow's peer. */
   sendToPeer(msg: SipRequest | SipResponse): void;
   /** Outcome of presented credentials (for the connection's failed-authentication bound). */
@@ -181,7 +181,7 @@ export class FlowRouter {
    */
   private async authorizeCaller(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
     const caller = addressOfRecord({ ...ess.from.uri, host: ess.from.uri.host === host.config.realm || isIpLiteral(ess.from.uri.host) ? host.config.domain : ess.from.uri.host });
-    if (host.aors.includes(caller)) return null;
+    if (host.hasAor(caller)) return null;
     const now = Date.now();
     const pre = precheckCredentials(req.headers.get('proxy-authorization'), {
       realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs, scope: host.flow.id, counts: host.nonces,

@@ -2,10 +2,10 @@
  * The flow object inside workerd: RFC 7118 framing, keep-alives, bad input,
  * and a real hibernate-and-wake cycle.
  */
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { evictDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { answerChallenge, registerText } from '../helpers/sip-client.js';
+import { answerChallenge, registerText, SipTestClient } from '../helpers/sip-client.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
 
@@ -112,6 +112,21 @@ describe('FlowObject', () => {
     const fresh = answerChallenge(replay, 'dave', 'dave-pw', `sip:${DOMAIN}`);
     expect((await c.request(registerText({ user: 'dave', domain: DOMAIN, callId: 's1', cseq: 4, authorization: fresh }))).status).toBe(200);
     c.close();
+  });
+
+  it('keeps more AORs on a bridged UDP flow than a socket attachment holds (16 KiB)', async () => {
+    const res = await exports.default.fetch('http://edge/sip', {
+      headers: { Upgrade: 'websocket', 'Sec-WebSocket-Protocol': 'sip', authorization: 'Bearer test-bridge-token', 'x-bridge-source': '198.51.100.7:5060' },
+    });
+    res.webSocket!.accept();
+    const site = new SipTestClient(res.webSocket!);
+    // 80 accounts with 200-character names behind one address: about 19 KiB of AORs.
+    const users = Array.from({ length: 80 }, (_, i) => `pbx${i}-${'x'.repeat(200)}`);
+    for (const user of users) await createUser(user, 'pbx-pw');
+    const statuses = [];
+    for (const user of users) statuses.push((await site.register({ user, password: 'pbx-pw', domain: DOMAIN, callId: `pbx-${user.slice(0, 6)}`, cseq: 1 })).status);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    site.close();
   });
 
   it('refuses to register another user\'s AOR with 403', async () => {

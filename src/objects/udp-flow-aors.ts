@@ -1,0 +1,43 @@
+/**
+ * The AORs with a binding on a bridged UDP flow, kept in the flow object's storage (a row each). A UDP flow
+ * outlives its sockets (the bridge reconnects) and may carry a whole site's accounts, more than a socket
+ * attachment holds (16 KiB); WebSocket flows keep theirs in the attachment, since they die with it.
+ * @module
+ */
+
+const SCHEMA = 'CREATE TABLE IF NOT EXISTS flow_aors (aor TEXT PRIMARY KEY)';
+
+/** A UDP flow's AORs: read from storage once, written only when one is bound or unbound. */
+export class UdpFlowAors {
+  private aors: Set<string> | null = null;
+
+  /** @param legacy AORs still held in socket attachments (written before they moved to storage), moved over once. */
+  constructor(private readonly sql: SqlStorage, private readonly legacy: () => readonly string[]) {}
+
+  has(aor: string): boolean {
+    return this.load().has(aor);
+  }
+
+  /** Record that `aor` has (or no longer has) a binding on the flow. */
+  set(aor: string, bound: boolean): void {
+    const aors = this.load();
+    if (aors.has(aor) === bound) return;
+    this.sql.exec(bound ? 'INSERT OR IGNORE INTO flow_aors (aor) VALUES (?)' : 'DELETE FROM flow_aors WHERE aor = ?', aor);
+    if (bound) aors.add(aor);
+    else aors.delete(aor);
+  }
+
+  get size(): number {
+    return this.load().size;
+  }
+
+  /** Read the AORs now (and move over those still in attachments, before their sockets go). */
+  load(): Set<string> {
+    if (this.aors === null) {
+      this.sql.exec(SCHEMA);
+      for (const aor of this.legacy()) this.sql.exec('INSERT OR IGNORE INTO flow_aors (aor) VALUES (?)', aor);
+      this.aors = new Set(this.sql.exec<{ aor: string }>('SELECT aor FROM flow_aors').toArray().map((r) => r.aor));
+    }
+    return this.aors;
+  }
+}
