@@ -13,7 +13,7 @@ import type { DigestCredentials } from '../sip/auth-header.js';
 import { parseMessage } from '../sip/parse.js';
 import { byPreference, contactValues, isLive, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
 import { applyRegister, dropFlow, type RegisterRequest } from '../registrar/register.js';
-import type { FlowAddress } from '../proxy/record-route.js';
+import type { FlowAddress } from '../transport/flow.js';
 import { newDevice, type DeviceState } from '../gb28181/device.js';
 import type { DeviceSummary } from './gb-directory-object.js';
 import { AorStore } from './aor-store.js';

@@ -17,10 +17,10 @@ import { createResponse } from '../sip/response.js';
 import { addressOfRecord, unescapeUserPart, type SipUri } from '../sip/uri.js';
 import type { RequestEssentials } from '../sip/validate.js';
 import { loopHash, makeBranch, parseBranch } from '../proxy/branch.js';
-import { ourRoute, recordRoutes, type FlowAddress } from '../proxy/record-route.js';
+import { ourRoute, recordRoutes } from '../proxy/record-route.js';
 import { forwardCopy } from '../proxy/requests.js';
 import { ProxyTransaction } from '../proxy/transaction.js';
-import type { Flow } from '../transport/flow.js';
+import type { Flow, FlowAddress } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
 import { aorStub, deliverTo, randomHex } from './stubs.js';
 

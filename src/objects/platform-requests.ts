@@ -7,7 +7,7 @@
 import type { Env } from '../env.js';
 import { SipHeaders, type SipRequest, type SipResponse } from '../sip/message.js';
 import { parseBranch, makeBranch } from '../proxy/branch.js';
-import type { FlowAddress } from '../proxy/record-route.js';
+import type { FlowAddress } from '../transport/flow.js';
 import { viaValue } from '../proxy/requests.js';
 import { ProxyTransaction } from '../proxy/transaction.js';
 import type { Binding } from '../registrar/bindings.js';

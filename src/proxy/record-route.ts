@@ -9,13 +9,7 @@
  */
 import { hmacSha256, timingSafeEqual } from '../auth/hash.js';
 import type { SipUri } from '../sip/uri.js';
-
-/** How the service is addressed from one flow: Via sent-by and Route host. */
-export interface FlowAddress {
-  transport: 'WS' | 'WSS' | 'UDP';
-  /** host[:port] the peer reaches us at (the domain for WebSocket peers, the bridge for UDP). */
-  host: string;
-}
+import type { FlowAddress } from '../transport/flow.js';
 
 /** The dialog's two flows and the original caller's From tag. */
 export interface DialogFlows {

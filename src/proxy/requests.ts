@@ -5,7 +5,7 @@
  */
 import { SipHeaders, type SipRequest, type SipResponse } from '../sip/message.js';
 import { formatVia } from '../sip/via.js';
-import type { FlowAddress } from './record-route.js';
+import type { FlowAddress } from '../transport/flow.js';
 
 /** What changes in a forwarded copy. */
 export interface ForwardOptions {

@@ -33,7 +33,7 @@ export interface Binding {
   updatedAt: number;
 }
 
-import type { FlowAddress } from '../proxy/record-route.js';
+import type { FlowAddress } from '../transport/flow.js';
 
 /**
  * Late refreshes are tolerated for this long after expiry: browsers refresh

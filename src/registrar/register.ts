@@ -10,7 +10,7 @@ import { formatParams, unquote } from '../sip/params.js';
 import { formatUri, uriEquals, parseUri } from '../sip/uri.js';
 import { SipError } from '../sip/errors.js';
 import { isLive, type Binding } from './bindings.js';
-import type { FlowAddress } from '../proxy/record-route.js';
+import type { FlowAddress } from '../transport/flow.js';
 
 /** Interval policy of the registrar. */
 export interface RegistrarPolicy {

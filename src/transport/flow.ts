@@ -4,7 +4,12 @@
  * @module
  */
 
-import type { FlowAddress } from '../proxy/record-route.js';
+/** How the service is addressed from one flow: Via sent-by and Route host. */
+export interface FlowAddress {
+  transport: 'WS' | 'WSS' | 'UDP';
+  /** host[:port] the peer reaches us at (the domain for WebSocket peers, the bridge for UDP). */
+  host: string;
+}
 
 /** Transport token as written in Via (RFC 7118 §5.2). */
 export type FlowTransport = 'WS' | 'WSS' | 'UDP';
