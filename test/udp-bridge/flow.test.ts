@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
-import { backoffDelay, grantedExpires, sourceKey } from '../../udp-bridge/src/flow.js';
+import { backoffDelay } from '../../udp-bridge/src/flow.js';
+import { grantedExpires } from '../../udp-bridge/src/registration.js';
+import { sourceKey } from '../../udp-bridge/src/source.js';
 import { response } from './sip-vectors.js';
 
 describe('sourceKey', () => {

@@ -30,6 +30,8 @@ export interface Upstream {
   protocol: string;
   messages: { data: Buffer; isBinary: boolean }[];
   closedWith: number | null;
+  /** The reason of the close frame received, once closed. */
+  closeReason: string | null;
 }
 
 /** A stand-in for the Worker: checks the token, echoes the `sip` subprotocol, records frames. */
@@ -53,14 +55,17 @@ export class FakeWorker {
     });
     this.port = (wss.address() as AddressInfo).port;
     wss.on('connection', (ws, req) => {
-      const conn: Upstream = { ws, headers: req.headers, protocol: ws.protocol, messages: [], closedWith: null };
+      const conn: Upstream = { ws, headers: req.headers, protocol: ws.protocol, messages: [], closedWith: null, closeReason: null };
       this.connections.push(conn);
       ws.on('message', (data, isBinary) => {
         const buf = data as Buffer;
         conn.messages.push({ data: buf, isBinary });
         this.onMessage(conn, buf);
       });
-      ws.on('close', (code) => (conn.closedWith = code));
+      ws.on('close', (code, reason) => {
+        conn.closedWith = code;
+        conn.closeReason = reason.toString();
+      });
     });
     this.wss = wss;
     return this;

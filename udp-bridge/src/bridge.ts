@@ -10,8 +10,10 @@ import { parseMessage } from '../../src/sip/parse.js';
 import type { SipMessage } from '../../src/sip/message.js';
 import { MAX_UDP_PAYLOAD } from './config.js';
 import type { BridgeConfig, HostPort } from './config.js';
-import { Flow, sourceKey } from './flow.js';
-import type { Source } from './flow.js';
+import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON } from './control.js';
+import { Flow } from './flow.js';
+import { sourceKey } from './source.js';
+import type { Source } from './source.js';
 import { redact, redactUrl, silentLogger } from './log.js';
 import type { Logger } from './log.js';
 import { Metrics, startMetricsServer } from './metrics.js';
@@ -34,6 +36,11 @@ export interface Bridge {
   readonly metrics: Metrics;
   /** Number of flows in the table. */
   flowCount(): number;
+  /**
+   * Run the periodic sweep now: flows silent past their liveness limit, idle flows, expired cache entries,
+   * refilled rate buckets. It runs by itself every {@link SWEEP_INTERVAL_MS}; tests with an injected clock call it.
+   */
+  sweep(): void;
   /** Stop receiving, close every WebSocket ("going away") and the metrics server. Idempotent. */
   close(): Promise<void>;
 }
@@ -132,14 +139,15 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
 
   const onDatagram = (bytes: Buffer, rinfo: RemoteInfo): void => {
     metrics.datagram('in', bytes.length);
-    if (bytes.length > maxBytes) return metrics.drop('oversized');
     const source: Source = { address: rinfo.address, port: rinfo.port, family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4' };
     const key = sourceKey(source);
+    // Any datagram from the device, even one dropped below, shows it is alive (for its liveness limit).
+    flows.get(key)?.heard(now());
+    if (bytes.length > maxBytes) return metrics.drop('oversized');
     if (!limiter.allow(key)) return metrics.drop('rate_limited');
     if (isCrlfOnly(bytes)) {
       // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a CRLF pong, locally; a lone CRLF (a pong) needs nothing.
       metrics.keepalives++;
-      flows.get(key)?.touch();
       if (bytes.includes('\r\n\r\n')) sendTo(source, CRLF);
       return;
     }
@@ -162,17 +170,25 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     }
   });
 
-  const sweep = setInterval(() => {
+  const sweepNow = (): void => {
     const t = now();
     for (const [key, flow] of flows) {
-      if (flow.isExpired(t)) {
+      if (flow.isSilent(t)) {
+        // The Worker asked for this limit (a control frame, control.ts) and treats the close as "device offline".
+        flows.delete(key);
+        metrics.livenessTimeouts++;
+        log.info('flow closed: device silent past its liveness limit', { flow: key, silentMs: t - flow.lastHeard, timeoutMs: flow.livenessTimeoutMs });
+        void flow.close(KEEPALIVE_TIMEOUT_REASON, CLOSE_KEEPALIVE_TIMEOUT);
+      } else if (flow.isExpired(t)) {
         flows.delete(key);
         void flow.close('idle');
         log.info('flow expired', { flow: key });
       } else flow.cache.sweep();
     }
     limiter.sweep();
-  }, SWEEP_INTERVAL_MS);
+  };
+  // Every second: a silent flow is closed at most one interval after its limit passes.
+  const sweep = setInterval(sweepNow, SWEEP_INTERVAL_MS);
   sweep.unref();
 
   let metricsServer: MetricsServer | null = null;
@@ -210,6 +226,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     metricsAddress: () => metricsServer?.address() ?? null,
     metrics,
     flowCount: () => flows.size,
+    sweep: sweepNow,
     close: () => {
       closing ??= shutdown();
       return closing;

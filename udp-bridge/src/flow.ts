@@ -6,22 +6,18 @@
 
 import WebSocket from 'ws';
 import type { RawData } from 'ws';
-import type { SipMessage, SipResponse } from '../../src/sip/message.js';
-import { parseContactList } from '../../src/sip/name-addr.js';
+import type { SipMessage } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { BridgeConfig } from './config.js';
+import { isControlFrame, parseControlFrame } from './control.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { ResponseCache } from './retransmissions.js';
 import { RequestRetransmitter } from './request-retransmitter.js';
+import { grantedExpires } from './registration.js';
+import { sourceKey } from './source.js';
+import type { Source } from './source.js';
 import { T1_MS } from './config.js';
-
-/** A device's observed source address. */
-export interface Source {
-  address: string;
-  port: number;
-  family: 'IPv4' | 'IPv6';
-}
 
 /** What a flow needs from the bridge. */
 export interface FlowDeps {
@@ -44,36 +40,10 @@ const CLOSE_GRACE_MS = 2_000;
 /** Largest message accepted from the Worker; anything bigger could not be sent as one datagram anyway. */
 const MAX_FRAME_BYTES = 256 * 1024;
 
-/**
- * The `x-bridge-source` form of an address: `ip:port`, IPv6 as `[addr]:port`, IPv4-mapped IPv6 as plain IPv4.
- */
-export function sourceKey(s: Source): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s.address);
-  if (mapped !== null) return `${mapped[1]}:${s.port}`;
-  // A link-local zone (`fe80::1%eth0`) means nothing to the Worker and its address parser refuses it.
-  const address = s.address.replace(/%.*$/, '');
-  return s.family === 'IPv6' || address.includes(':') ? `[${address}]:${s.port}` : `${address}:${s.port}`;
-}
-
 /** Reconnect delay for the `attempt`-th consecutive failure: exponential, capped, ±50 % jitter. */
 export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: number): number {
   const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
   return Math.round(base * (0.5 + random));
-}
-
-/** Longest registration a 2xx to REGISTER grants: Contact `expires` params, else the Expires header (seconds). */
-export function grantedExpires(res: SipResponse): number {
-  const header = Number(res.headers.get('expires') ?? '0');
-  const fallback = Number.isFinite(header) ? header : 0;
-  const contacts = parseContactList(res.headers.getAll('contact'));
-  if (!contacts.ok || contacts.value === '*' || contacts.value.length === 0) return 0;
-  let max = 0;
-  for (const c of contacts.value) {
-    const p = c.params.get('expires');
-    const n = p == null ? fallback : Number(p);
-    if (Number.isFinite(n) && n > max) max = n;
-  }
-  return max;
 }
 
 function toBytes(data: RawData): Buffer {
@@ -87,6 +57,10 @@ export class Flow {
   readonly id: string;
   /** Last datagram in or out (ms). */
   lastActivity: number;
+  /** Last datagram of any kind received from the device (ms): keep-alives and retransmissions count too. */
+  lastHeard: number;
+  /** Close the flow when the device is silent for longer than this (ms), as the Worker asked; null: no limit. */
+  livenessTimeoutMs: number | null = null;
   /** The device's registration is valid until then (ms); 0 when not registered through this flow. */
   registeredUntil = 0;
   readonly cache: ResponseCache;
@@ -111,6 +85,7 @@ export class Flow {
   ) {
     this.id = sourceKey(source);
     this.lastActivity = deps.now();
+    this.lastHeard = this.lastActivity;
     this.cache = new ResponseCache(deps.config.retransmissionTtlMs, deps.now);
     this.retransmitter = new RequestRetransmitter(
       (b) => deps.sendToDevice(b),
@@ -127,9 +102,8 @@ export class Flow {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** A SIP datagram from the device (`msg` is its parse, for transaction matching). */
+  /** A SIP datagram from the device (`msg` is its parse, for transaction matching); {@link heard} was called. */
   fromDevice(bytes: Uint8Array, msg: SipMessage | null): void {
-    this.touch();
     if (msg?.type === 'request') {
       const decision = this.cache.onRequest(msg);
       if (decision.action === 'absorb') {
@@ -144,9 +118,20 @@ export class Flow {
     this.forward(bytes);
   }
 
-  /** Keep the flow alive (a keep-alive or any datagram). */
+  /** Keep the flow from idling out (a datagram to the device). */
   touch(): void {
     this.lastActivity = this.deps.now();
+  }
+
+  /** The device sent a datagram at `now` (any datagram, even one that is then dropped, shows it is alive). */
+  heard(now: number): void {
+    this.lastHeard = now;
+    this.lastActivity = now;
+  }
+
+  /** The Worker set a liveness limit and the device has been silent for longer than it. */
+  isSilent(now: number): boolean {
+    return this.livenessTimeoutMs !== null && now - this.lastHeard > this.livenessTimeoutMs;
   }
 
   /** Idle for longer than the idle timeout and not holding a valid registration. */
@@ -154,8 +139,8 @@ export class Flow {
     return now - this.lastActivity > this.deps.config.idleTimeoutMs && now > this.registeredUntil;
   }
 
-  /** Close the WebSocket for good; resolves when it is closed (or after a grace period). */
-  close(reason: string): Promise<void> {
+  /** Close the WebSocket for good with `code` (default 1001); resolves when it is closed (or after a grace period). */
+  close(reason: string, code = CLOSE_GOING_AWAY): Promise<void> {
     this.closed = true;
     this.stopTimers();
     this.retransmitter.clear();
@@ -169,7 +154,7 @@ export class Flow {
         clearTimeout(force);
         resolve();
       });
-      ws.close(CLOSE_GOING_AWAY, reason);
+      ws.close(code, reason);
     });
   }
 
@@ -209,6 +194,21 @@ export class Flow {
     }
   }
 
+  /** A control frame from the Worker (see control.ts): applied or counted, never sent to the device. */
+  private onControl(bytes: Buffer): void {
+    const { metrics, log } = this.deps;
+    const result = parseControlFrame(bytes.toString('utf8'));
+    if (!result.ok) {
+      metrics.controlFrames[result.error]++;
+      log.warn('ignored a control frame from the Worker', { flow: this.id, error: result.error, detail: result.error === 'malformed' ? result.reason : result.type });
+      return;
+    }
+    metrics.controlFrames.liveness++;
+    // The limit belongs to the device, so it outlives a reconnect; the Worker may send it again on the new socket.
+    this.livenessTimeoutMs = result.frame.timeoutMs;
+    log.debug('liveness limit set', { flow: this.id, timeoutMs: result.frame.timeoutMs });
+  }
+
   private connect(): void {
     if (this.closed) return;
     const { config, log } = this.deps;
@@ -225,9 +225,11 @@ export class Flow {
     ws.binaryType = 'nodebuffer';
     this.ws = ws;
     ws.on('open', () => this.onOpen(ws));
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
       try {
-        this.fromWorker(toBytes(data));
+        const bytes = toBytes(data);
+        if (isControlFrame(bytes, isBinary)) this.onControl(bytes);
+        else this.fromWorker(bytes);
       } catch (e) {
         log.error('failed to relay a message from the Worker', { flow: this.id, error: String(e) });
       }

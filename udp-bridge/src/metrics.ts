@@ -14,6 +14,12 @@ export type DropReason = 'oversized' | 'not_sip' | 'rate_limited' | 'flow_limit'
 /** Every drop reason, so each series exists (at 0) from the start. */
 export const DROP_REASONS: readonly DropReason[] = ['oversized', 'not_sip', 'rate_limited', 'flow_limit', 'buffer_full', 'internal_error'];
 
+/** What became of a control frame from the Worker: applied (by type), or ignored and why. */
+export type ControlOutcome = 'liveness' | 'unknown_type' | 'malformed';
+
+/** Every control-frame outcome, so each series exists (at 0) from the start. */
+export const CONTROL_OUTCOMES: readonly ControlOutcome[] = ['liveness', 'unknown_type', 'malformed'];
+
 /** Direction of a datagram: `in` from a device, `out` to a device. */
 export type Direction = 'in' | 'out';
 
@@ -27,6 +33,10 @@ export class Metrics {
   /** Device-bound requests sent again because the device had not answered yet (Timer A/E). */
   requestRetransmissions = 0;
   keepalives = 0;
+  /** Control frames from the Worker, by outcome (see control.ts). */
+  readonly controlFrames: Record<ControlOutcome, number> = { liveness: 0, unknown_type: 0, malformed: 0 };
+  /** Flows closed with 4000 because the device was silent past its liveness limit. */
+  livenessTimeouts = 0;
   /** Current number of flows; read at render time. */
   flows: () => number = () => 0;
   /** Flows whose WebSocket is open right now; read at render time. */
@@ -63,6 +73,8 @@ export class Metrics {
     family('sip_bridge_retransmissions_absorbed_total', 'counter', 'Request retransmissions answered locally and not forwarded.', [['', this.retransmissionsAbsorbed]]);
     family('sip_bridge_request_retransmissions_total', 'counter', 'Device-bound requests retransmitted until the device answered (Timer A/E).', [['', this.requestRetransmissions]]);
     family('sip_bridge_keepalives_total', 'counter', 'CRLF keep-alives answered locally.', [['', this.keepalives]]);
+    family('sip_bridge_control_frames_total', 'counter', 'Control frames from the Worker: applied (by type) or ignored (unknown_type, malformed).', CONTROL_OUTCOMES.map((o) => [`{outcome="${o}"}`, this.controlFrames[o]]));
+    family('sip_bridge_liveness_timeouts_total', 'counter', 'Flows closed (code 4000) because the device sent nothing for longer than the liveness limit the Worker set.', [['', this.livenessTimeouts]]);
     return `${lines.join('\n')}\n`;
   }
 }
