@@ -4,6 +4,7 @@
  */
 import type { Env } from './env.js';
 import { DEFAULT_FLOW_LIMITS, type FlowLimitPolicy } from './transport/flow-limits.js';
+import type { MetricsFlushPolicy } from './objects/metrics-buffer.js';
 
 /** Registrar and authentication policy. */
 export interface Config {
@@ -25,6 +26,12 @@ export interface Config {
   gb: GbConfig | null;
   /** Per-connection bounds: messages/s, burst, failed authentications before the connection is closed. */
   flowLimits: FlowLimitPolicy;
+  /** How far past a grant a lease's horizon lies (`registrar/lease.ts`), ms. */
+  leaseTermMs: number;
+  /** When flows send their counters to the metrics shards. */
+  metricsFlush: MetricsFlushPolicy;
+  /** Count billed Durable Object units (`objects/ledger.ts`); for the ledger benchmark. */
+  ledger: boolean;
 }
 
 /** GB/T 28181 platform settings (the platform side; devices register to it). */
@@ -82,5 +89,8 @@ export function readConfig(env: Env): Config {
       burst: int(env.FLOW_MESSAGE_BURST, DEFAULT_FLOW_LIMITS.burst) || DEFAULT_FLOW_LIMITS.burst,
       maxAuthFailures: int(env.FLOW_MAX_AUTH_FAILURES, DEFAULT_FLOW_LIMITS.maxAuthFailures) || DEFAULT_FLOW_LIMITS.maxAuthFailures,
     },
+    leaseTermMs: (int(env.LEASE_SECONDS, 86_400) || 86_400) * 1000,
+    metricsFlush: { events: int(env.METRICS_FLUSH_EVENTS, 1000) || 1, ageMs: int(env.METRICS_FLUSH_SECONDS, 21_600) * 1000 },
+    ledger: env.LEDGER === 'on' || env.LEDGER === 'true',
   };
 }

@@ -37,6 +37,13 @@ export interface Env {
   FLOW_MESSAGE_RATE?: string;
   FLOW_MESSAGE_BURST?: string;
   FLOW_MAX_AUTH_FAILURES?: string;
+  /** Seconds a lease lets a flow answer refreshes alone (default a day). */
+  LEASE_SECONDS?: string;
+  /** Flows send their counters after this many events or seconds (defaults 1000 and 21600). */
+  METRICS_FLUSH_EVENTS?: string;
+  METRICS_FLUSH_SECONDS?: string;
+  /** `on`: count billed Durable Object units into `/metrics` (the ledger benchmark). */
+  LEDGER?: string;
   /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
   ADMIN_TOKEN?: string;
   /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */

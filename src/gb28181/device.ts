@@ -2,7 +2,10 @@
  * The state of a GB/T 28181 device as the platform sees it, and the rules
  * that move it between online and offline (GB/T 28181-2016 §9.6: a device is
  * offline after the configured number of missed keepalives, or when its
- * registration ends). Pure: the clock comes in as a parameter.
+ * registration ends). Missed keepalives are noticed where the datagrams are
+ * seen, by silence (the bridge closes the device's connection after
+ * {@link livenessTimeoutMs}); the registration's end by the AOR's alarm. Pure:
+ * the clock comes in as a parameter.
  * @module
  */
 import type { CatalogItem } from './manscdp.js';
@@ -81,20 +84,24 @@ export function keepalive(s: DeviceState, now: number): DeviceState {
   return registered && !s.online ? { ...s, lastKeepaliveAt: now, online: true, offlineReason: null } : { ...s, lastKeepaliveAt: now };
 }
 
-/** When the device goes offline unless something arrives first; null when it is offline already. */
-export function offlineDeadline(s: DeviceState, p: KeepalivePolicy): number | null {
-  if (!s.online) return null;
-  const base = s.lastKeepaliveAt ?? s.registeredAt;
-  const keepaliveDeadline = base === null ? Number.POSITIVE_INFINITY : base + p.intervalSeconds * p.misses * 1000;
-  const regDeadline = s.registrationExpiresAt ?? Number.POSITIVE_INFINITY;
-  const d = Math.min(keepaliveDeadline, regDeadline);
-  return Number.isFinite(d) ? d : null;
+/** Silence after which a device is offline: the missed keepalives' worth of intervals. */
+export function livenessTimeoutMs(p: KeepalivePolicy): number {
+  return p.intervalSeconds * p.misses * 1000;
 }
 
-/** Apply a passed deadline: offline with the reason. */
-export function expire(s: DeviceState, now: number, p: KeepalivePolicy): DeviceState {
-  const deadline = offlineDeadline(s, p);
+/** When the device's registration ends unless it is refreshed; null when it is offline already. */
+export function offlineDeadline(s: DeviceState): number | null {
+  return s.online ? s.registrationExpiresAt : null;
+}
+
+/** Apply a passed registration end: offline. */
+export function expire(s: DeviceState, now: number): DeviceState {
+  const deadline = offlineDeadline(s);
   if (deadline === null || now < deadline) return s;
-  const byRegistration = s.registrationExpiresAt !== null && s.registrationExpiresAt <= now;
-  return { ...s, online: false, offlineReason: byRegistration ? 'registration expired' : 'keepalive timeout' };
+  return { ...s, online: false, offlineReason: 'registration expired' };
+}
+
+/** The device was silent for {@link livenessTimeoutMs}, or its connection ended: offline. */
+export function silent(s: DeviceState, reason: 'keepalive timeout' | 'connection closed'): DeviceState {
+  return s.online ? { ...s, online: false, offlineReason: reason } : s;
 }

@@ -8,6 +8,7 @@ import type { Context, Next } from 'hono';
 import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
 import { computeHA1 } from '../auth/digest.js';
+import { aorStub } from '../objects/stubs.js';
 import { timingSafeEqual } from '../auth/hash.js';
 import { gb28181 } from './gb28181.js';
 
@@ -28,9 +29,9 @@ export async function requireAdmin(c: Context<AppEnv>, next: Next): Promise<Resp
   await next();
 }
 
-function aorStub(c: Context<AppEnv>, user: string) {
+function userStub(c: Context<AppEnv>, user: string) {
   const aor = `sip:${user}@${readConfig(c.env).domain}`;
-  return { aor, stub: c.env.AOR.get(c.env.AOR.idFromName(aor)) };
+  return { aor, stub: aorStub(c.env, aor) };
 }
 
 /** The `/api/v1` routes. */
@@ -52,7 +53,7 @@ admin.put('/users/:user', async (c) => {
     return c.json({ error: '"password" must be a string of 4 to 256 characters' }, 400);
   }
   const { realm } = readConfig(c.env);
-  const { aor, stub } = aorStub(c, user);
+  const { aor, stub } = userStub(c, user);
   const { created } = await stub.putAccount({
     username: user,
     realm,
@@ -65,7 +66,7 @@ admin.put('/users/:user', async (c) => {
 admin.get('/users/:user', async (c) => {
   const user = c.req.param('user');
   if (!USER_NAME.test(user)) return c.json({ error: 'no such user' }, 404);
-  const { aor, stub } = aorStub(c, user);
+  const { aor, stub } = userStub(c, user);
   if (!(await stub.hasAccount())) return c.json({ error: 'no such user' }, 404);
   return c.json({ user, aor });
 });
@@ -73,14 +74,14 @@ admin.get('/users/:user', async (c) => {
 admin.delete('/users/:user', async (c) => {
   const user = c.req.param('user');
   if (!USER_NAME.test(user)) return c.json({ error: 'no such user' }, 404);
-  const { stub } = aorStub(c, user);
+  const { stub } = userStub(c, user);
   return (await stub.deleteAccount()) ? c.body(null, 204) : c.json({ error: 'no such user' }, 404);
 });
 
 admin.get('/users/:user/bindings', async (c) => {
   const user = c.req.param('user');
   if (!USER_NAME.test(user)) return c.json({ error: 'no such user' }, 404);
-  const { aor, stub } = aorStub(c, user);
+  const { aor, stub } = userStub(c, user);
   if (!(await stub.hasAccount())) return c.json({ error: 'no such user' }, 404);
   return c.json({ aor, bindings: await stub.listBindings() });
 });
@@ -106,7 +107,7 @@ admin.post('/messages', async (c) => {
   const contentType = typeof body.contentType === 'string' && body.contentType !== '' ? body.contentType : 'text/plain';
   const from = typeof body.from === 'string' && /^sips?:[^\s<>"]+$/.test(body.from) ? body.from : `sip:platform@${domain}`;
   if (body.from !== undefined && from !== body.from) return c.json({ error: '"from" must be a SIP URI' }, 400);
-  const { aor, stub } = aorStub(c, to);
+  const { aor, stub } = userStub(c, to);
   if (!(await stub.hasAccount())) return c.json({ error: `no such user ${to}` }, 404);
   const result = await stub.sendRequest({ method: 'MESSAGE', from, contentType, body: body.body, timeoutMs: MESSAGE_TIMEOUT_MS });
   return c.json({ to: aor, ...result });

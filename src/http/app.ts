@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { Env } from '../env.js';
 import { log } from '../log.js';
 import { admin, requireAdmin } from './admin.js';
-import { renderMetrics } from '../objects/metrics-object.js';
+import { renderMetrics } from '../objects/metrics-render.js';
 import { sipWebSocket } from './sip-ws.js';
 
 /** The application. */

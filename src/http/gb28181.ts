@@ -8,9 +8,10 @@ import type { Context } from 'hono';
 import type { Env } from '../env.js';
 import { readConfig, type GbConfig } from '../config.js';
 import { computeHA1 } from '../auth/digest.js';
+import { aorStub, gbDirectoryStub } from '../objects/stubs.js';
 import { buildPtzCmd, type PtzMove } from '../gb28181/ptz.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
-import type { DeviceView, GbOutcome } from '../objects/aor-gb.js';
+import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
 
 type AppEnv = { Bindings: Env };
 type Ctx = Context<AppEnv>;
@@ -25,7 +26,7 @@ function gbOf(c: Ctx): GbConfig | null {
 }
 
 function device(c: Ctx, gb: GbConfig, id: string) {
-  return c.env.AOR.get(c.env.AOR.idFromName(`sip:${id}@${gb.realm}`));
+  return aorStub(c.env, `sip:${id}@${gb.realm}`);
 }
 
 function waitMs(c: Ctx): number {
@@ -42,10 +43,15 @@ async function body(c: Ctx): Promise<Record<string, unknown> | null> {
   }
 }
 
+/** HTTP status of each reason a GB operation failed. */
+const FAILURE_STATUS: Record<GbFailure, 404 | 409 | 502 | 504> = {
+  'not-a-device': 404, 'no-session': 404, offline: 409, refused: 502, timeout: 504,
+};
+
 function reply(c: Ctx, outcome: unknown): Response {
   const o = outcome as GbOutcome;
   if (o.ok) return c.json(o.partial ? { partial: true, ...(o.data as object) } : (o.data as object), o.partial ? 206 : 200);
-  return c.json({ error: o.error, ...(o.sipStatus ? { sipStatus: o.sipStatus } : {}) }, o.http);
+  return c.json({ error: o.error, ...(o.sipStatus ? { sipStatus: o.sipStatus } : {}) }, FAILURE_STATUS[o.failure]);
 }
 
 /** The `/gb28181` routes (mounted under the admin API's token guard). */
@@ -60,7 +66,7 @@ gb28181.use('*', async (c, next) => {
 
 gb28181.get('/devices', async (c) => {
   const gb = gbOf(c)!;
-  const list = await c.env.GB_DIRECTORY.get(c.env.GB_DIRECTORY.idFromName(`gb:${gb.realm}`)).list();
+  const list = await gbDirectoryStub(c.env, gb.realm).list();
   return c.json({ platformId: gb.platformId, realm: gb.realm, devices: list });
 });
 

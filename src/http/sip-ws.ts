@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { Env } from '../env.js';
 import { FLOW_HEADERS } from '../objects/flow-object.js';
 import { timingSafeEqual } from '../auth/hash.js';
+import { newFlowStub, udpFlowStub } from '../objects/stubs.js';
 
 /** Subprotocols offered in `Sec-WebSocket-Protocol` (a comma-separated list). */
 export function offeredProtocols(header: string | null): string[] {
@@ -36,11 +37,11 @@ export async function sipWebSocket(c: Context<{ Bindings: Env }>): Promise<Respo
     headers.set(FLOW_HEADERS.port, String(bridged.port));
     const advertise = req.headers.get(BRIDGE_ADVERTISE_HEADER);
     if (advertise && parseSource(advertise)) headers.set(FLOW_HEADERS.advertise, advertise);
-    stub = c.env.FLOW.get(c.env.FLOW.idFromName(`udp:${bridged.ip}:${bridged.port}`));
+    stub = udpFlowStub(c.env, bridged.ip, bridged.port);
   } else {
     headers.set(FLOW_HEADERS.transport, url.protocol === 'https:' ? 'WSS' : 'WS');
     headers.set(FLOW_HEADERS.ip, req.headers.get('cf-connecting-ip') ?? '127.0.0.1');
-    stub = c.env.FLOW.get(c.env.FLOW.newUniqueId());
+    stub = newFlowStub(c.env);
   }
   headers.delete('authorization');
   return stub.fetch(new Request(req.url, { method: 'GET', headers }));

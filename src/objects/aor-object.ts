@@ -1,296 +1,305 @@
 /**
- * One Durable Object per address-of-record: the account (HA1 only), the
- * bindings, and for GB/T 28181 devices their state and
- * sessions. A thin shell: load, call the pure registrar, persist.
+ * One Durable Object per address-of-record: the account (HA1 only), the bindings, the leases lent to the
+ * flows they came on, and for GB/T 28181 devices their state and sessions. A shell: load, call the pure
+ * registrar, persist, tell the flows what changed.
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig, type Config } from '../config.js';
 import { verifyAccount, type Account } from '../auth/authenticate.js';
-import { computeHA1, type DigestAlgorithm } from '../auth/digest.js';
-import type { DigestCredentials } from '../sip/auth-header.js';
+import { computeHA1 } from '../auth/digest.js';
 import { parseMessage } from '../sip/parse.js';
-import { byPreference, contactValues, isLive, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
-import { applyRegister, dropFlow, type RegisterRequest } from '../registrar/register.js';
+import { byPreference, contactValues, isLive, MAX_BINDINGS, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
+import type { Lease } from '../registrar/lease.js';
+import { applyRegister, dropFlow } from '../registrar/register.js';
 import type { FlowAddress } from '../transport/flow.js';
-import { newDevice, type DeviceState } from '../gb28181/device.js';
-import type { DeviceSummary } from './gb-directory-object.js';
+import { newDevice } from '../gb28181/device.js';
 import { AorStore } from './aor-store.js';
 import { GbDevice } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
 import * as gbOps from './aor-gb.js';
 import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscdp-build.js';
+import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
+import { MetricsBuffer } from './metrics-buffer.js';
+import { shardOf } from './metrics-object.js';
+import { flowStub, gbDirectoryStub, metricsShard } from './stubs.js';
+import { directoryEntry, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
 
-/** Digest credentials that passed the stateless checks. */
-export interface VerifiedCredentials {
-  credentials: DigestCredentials;
-  algorithm: DigestAlgorithm;
-  method: string;
-}
-
-/** What the flow asks of the AOR for a REGISTER. */
-export interface AorRegisterInput extends VerifiedCredentials {
-  request: RegisterRequest;
-  /** X-GB-Ver of a GB28181 device. */
-  gbVersion?: string | null;
-  transport?: string;
-}
-
-/** The AOR's answer to a REGISTER; the flow turns it into a SIP response. */
-export type AorRegisterReply =
-  | { kind: 'challenge' }
-  | { kind: 'error'; status: number; reason: string; headers: Array<[string, string]> }
-  | {
-      kind: 'ok';
-      contacts: string[];
-      /** The flow still has a binding here. */
-      flowBound: boolean;
-      /** Seconds granted to the REGISTER's own flow (0 once unregistered), echoed to GB devices. */
-      expires: number;
-    };
-
-/** A binding as listed by the admin API. */
-export interface BindingView {
-  contact: string;
-  expires: number;
-  q: number | null;
-  instanceId: string | null;
-  regId: number | null;
-  source: string;
-  userAgent: string | null;
-  flowId: string;
-  callId: string;
-  cseq: number;
-}
-
-/** The device directory of a GB realm. */
-function directory(env: Env, realm: string) {
-  return env.GB_DIRECTORY.get(env.GB_DIRECTORY.idFromName(`gb:${realm}`));
-}
-
-function summaryOf(s: DeviceState, now: number): DeviceSummary {
-  return {
-    deviceId: s.deviceId, online: s.online, offlineReason: s.offlineReason, source: s.source, transport: s.transport,
-    userAgent: s.userAgent, registeredAt: s.registeredAt, updatedAt: now,
-  };
-}
-
-/** The directory is written on registration and online/offline changes only, never on keepalives. */
-function summaryChanged(a: DeviceState, b: DeviceState): boolean {
-  return a.online !== b.online || a.registeredAt !== b.registeredAt || a.source !== b.source || a.userAgent !== b.userAgent;
-}
-
-/** Most bindings one AOR keeps (the least recently refreshed one makes room). */
-const MAX_BINDINGS = 16;
+export type { AorRegisterInput, AorRegisterReply, BindingView, VerifiedCredentials } from './aor-leases.js';
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
 export class AorObject extends DurableObject<Env> {
-  readonly config: Config;
-  readonly store: AorStore;
-  readonly platform: PlatformRequests;
-  private account: Account | null;
-  private bindings: Binding[];
+  readonly #config: Config;
+  readonly #store: AorStore;
+  readonly #platform: PlatformRequests;
+  #account: Account | null;
+  #bindings: Binding[];
   /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
-  private alarmAt: number | null = null;
+  #alarmAt: number | null = null;
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
-  readonly gb: GbDevice | null;
+  readonly #gb: GbDevice | null;
+  readonly #ledger: Ledger;
+  readonly [LEDGER]: Ledger;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.config = readConfig(env);
-    this.store = new AorStore(ctx.storage.sql);
-    this.platform = new PlatformRequests(env, ctx.id.toString());
-    this.account = this.store.account();
-    this.bindings = this.store.bindings();
+    this.#config = readConfig(env);
+    const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
+    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'AorObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
+      const sent = metrics.flush(Date.now(), true);
+      if (sent) ctx.waitUntil(sent);
+    });
+    this.#store = new AorStore(countedSql(ctx.storage.sql, this.#ledger));
+    this.#platform = new PlatformRequests(env, ctx.id.toString());
+    this.#account = this.#store.account();
+    this.#bindings = this.#store.bindings();
     void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+      this.#alarmAt = await ctx.storage.getAlarm();
     });
     const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
-    const gb = this.config.gb;
-    this.gb = gb && host === gb.realm && user
-      ? new GbDevice(gb, this.store.device() ?? newDevice(user), (s, before) => {
-          this.store.putDevice(s);
-          if (summaryChanged(before, s)) ctx.waitUntil(directory(env, gb.realm).upsert(summaryOf(s, Date.now())).catch(() => undefined));
+    const gb = this.#config.gb;
+    this.#gb = gb && host === gb.realm && user
+      ? new GbDevice(gb, this.#store.device() ?? newDevice(user), (s, before) => {
+          this.#store.putDevice(s);
+          const entry = directoryEntry(before, s, Date.now());
+          if (entry) ctx.waitUntil(gbDirectoryStub(env, gb.realm).upsert(entry).catch(() => undefined));
         }, Date.now())
       : null;
   }
 
-  /** The clock (a seam for tests that need time to pass). */
-  now(): number {
-    return Date.now();
-  }
-
   /** The AOR this object is named after. */
-  get aor(): string {
-    return this.ctx.id.name ?? `sip:unknown@${this.config.domain}`;
+  get #aor(): string {
+    return this.ctx.id.name ?? `sip:unknown@${this.#config.domain}`;
   }
 
   /** Live bindings, most preferred first. */
-  live(now = this.now()): Binding[] {
-    return byPreference(this.bindings.filter((b) => isLive(b, now)));
+  #live(now = Date.now()): Binding[] {
+    return byPreference(this.#bindings.filter((b) => isLive(b, now)));
   }
 
-  /** Authenticate and apply a REGISTER (RFC 3261 §10.3). */
+  /** Authenticate and apply a REGISTER (RFC 3261 §10.3); the flow gets a lease on its bindings. */
   async register(input: AorRegisterInput): Promise<AorRegisterReply> {
-    const now = this.now();
-    const denied = this.authorize(input);
-    if (denied) return denied;
-    const result = applyRegister(this.bindings, input.request, { ...this.config, maxBindings: MAX_BINDINGS }, now);
+    const now = Date.now();
+    const account = this.#effectiveAccount();
+    if (!verifyAccount(input.credentials, input.algorithm, account, input.method)) return { kind: 'challenge' };
+    const { flowId } = input.request;
+    const before = this.#bindings;
+    const result = applyRegister(mergeLeased(before, input.leased ?? []), input.request, { ...this.#config, maxBindings: MAX_BINDINGS }, now);
     if (!result.ok) {
       const e = result.error;
       return { kind: 'error', status: e.status, reason: e.reason, headers: e.headers.map(([k, v]) => [k, v]) };
     }
-    const mine = result.value.bindings.filter((b) => b.flowId === input.request.flowId);
-    if (this.gb && input.request.contacts.length > 0) {
-      const until = mine.length > 0 ? Math.max(...mine.map((b) => b.expiresAt)) : null;
-      this.gb.onRegister(until, {
+    const held = (b: Binding): Binding => (b.flowId === flowId && input.wantsLease ? { ...b, heldUntil: Math.max(b.expiresAt, now + this.#config.leaseTermMs) } : b);
+    const next = result.value.bindings.map(held);
+    const mine = next.filter((b) => b.flowId === flowId);
+    if (this.#gb && input.request.contacts.length > 0) {
+      const until = mine.length > 0 ? Math.max(...mine.map((b) => b.heldUntil ?? b.expiresAt)) : null;
+      this.#gb.onRegister(until, {
         now, source: input.request.source, transport: input.transport ?? 'UDP', userAgent: input.request.userAgent, gbVersion: input.gbVersion ?? null,
       });
     }
-    this.save(result.value.bindings);
+    this.#save(next);
+    if (result.value.changed) await this.#tellFlows(before, flowId);
     return {
       kind: 'ok',
-      contacts: contactValues(this.bindings, now),
+      contacts: contactValues(this.#bindings, now),
       flowBound: mine.length > 0,
       expires: mine.length > 0 ? Math.max(...mine.map((b) => remainingSeconds(b, now))) : 0,
+      lease: input.wantsLease && account ? grantLease(this.#aor, account, input.algorithm, flowId, this.#bindings, this.#gb?.current ?? null, now) : null,
     };
   }
 
   /**
-   * Check credentials for a request from this AOR's user (REGISTER, or a
-   * proxied request challenged with 407). Returns the challenge to send, or
-   * null when the user is authenticated. The flow has already checked the nonce and its count.
+   * Check credentials for a request from this AOR's user (a proxied request challenged with 407). Returns
+   * the challenge to send, or null when the user is authenticated. The flow has already checked the nonce.
    */
-  authenticate(input: VerifiedCredentials): AorRegisterReply | null {
-    return this.authorize(input);
+  async authenticate(input: VerifiedCredentials): Promise<AorRegisterReply | null> {
+    return verifyAccount(input.credentials, input.algorithm, this.#effectiveAccount(), input.method) ? null : { kind: 'challenge' };
   }
 
   /** The account, or for a GB device without one the realm's shared password. */
-  private effectiveAccount(): Account | null {
-    if (this.account || !this.gb || !this.config.gb?.password) return this.account;
-    const { realm, password } = this.config.gb;
-    const id = this.gb.current.deviceId;
+  #effectiveAccount(): Account | null {
+    if (this.#account || !this.#gb || !this.#config.gb?.password) return this.#account;
+    const { realm, password } = this.#config.gb;
+    const id = this.#gb.current.deviceId;
     return { username: id, realm, ha1Md5: computeHA1('MD5', id, realm, password), ha1Sha256: computeHA1('SHA-256', id, realm, password) };
   }
 
-  private authorize(input: VerifiedCredentials): AorRegisterReply | null {
-    return verifyAccount(input.credentials, input.algorithm, this.effectiveAccount(), input.method) ? null : { kind: 'challenge' };
-  }
-
-  /** The connection a binding came on has closed: its bindings die with it (RFC 5626 §4.2.3). */
+  /** The connection a binding came on has closed (or no longer holds it): its bindings die with it (RFC 5626 §4.2.3). */
   async flowClosed(flowId: string): Promise<void> {
-    const left = dropFlow(this.bindings, flowId);
-    if (left.length !== this.bindings.length) this.save(left);
+    this.#dropFlows(new Set([flowId]), 'connection closed');
   }
 
-  /** Create or replace the account. Only HA1 values are stored. */
+  /** A bridged device's connection was closed for silence: the device is offline (keepalive timeout). */
+  async flowSilent(flowId: string): Promise<void> {
+    if (this.#gb && this.#bindings.some((b) => b.flowId === flowId)) this.#gb.silent('keepalive timeout');
+    this.#schedule();
+  }
+
+  /** Create or replace the account. Only HA1 values are stored; every flow's lease is revoked first. */
   async putAccount(account: Account): Promise<{ created: boolean }> {
-    const created = this.account === null;
-    this.store.putAccount(account);
-    this.account = account;
+    const created = this.#account === null;
+    this.#store.putAccount(account);
+    this.#account = account;
+    await this.#tellFlows(this.#bindings, null, true);
     return { created };
   }
 
-  /** Delete the account and every binding. Returns whether there was one. */
+  /** Delete the account and every binding; every flow's lease is revoked. Returns whether there was one. */
   async deleteAccount(): Promise<boolean> {
-    const existed = this.account !== null;
-    this.store.putAccount(null);
-    this.account = null;
-    this.save([]);
+    const existed = this.#account !== null;
+    const before = this.#bindings;
+    this.#store.putAccount(null);
+    this.#account = null;
+    this.#save([]);
+    await this.#tellFlows(before, null, true);
     return existed;
   }
 
   /** Whether the account exists (GB devices under a shared password always do). */
   async hasAccount(): Promise<boolean> {
-    return this.effectiveAccount() !== null;
+    return this.#effectiveAccount() !== null;
   }
 
   /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
   async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
-    return { exists: this.effectiveAccount() !== null, targets: this.live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })) };
+    return { exists: this.#effectiveAccount() !== null, targets: this.#live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })) };
   }
 
   /** Send a request from the platform to every live binding; resolves with the final status. */
   async sendRequest(p: Omit<PlatformRequest, 'aor'>): Promise<PlatformResult> {
-    return this.platform.send({ ...p, aor: this.aor }, this.live());
+    return this.#platform.send({ ...p, aor: this.#aor }, this.#live());
   }
 
   /** RPC: a response to a platform request, relayed by the flow it arrived on. */
   async onBranchResponse(branch: string, data: string | Uint8Array): Promise<void> {
     const parsed = parseMessage(data);
-    if (parsed.ok && parsed.value.type === 'response') this.platform.onResponse(branch, parsed.value);
+    if (parsed.ok && parsed.value.type === 'response') this.#platform.onResponse(branch, parsed.value);
   }
 
-  /** Live bindings, for the admin API. */
+  /** Live bindings for the admin API, with their real expiries asked from the flows that hold leases. */
   async listBindings(): Promise<BindingView[]> {
-    const now = this.now();
-    return this.live(now).map((b) => ({
+    const now = Date.now();
+    const shown = withViews(this.#live(now), await this.#flowViews(now));
+    return shown.map((b) => ({
       contact: b.contact, expires: remainingSeconds(b, now), q: b.q, instanceId: b.instanceId, regId: b.regId,
       source: b.source, userAgent: b.userAgent, flowId: b.flowId, callId: b.callId, cseq: b.cseq,
     }));
   }
 
-  /** GB28181 RPC: a MESSAGE from this device (keepalive, query answers); the status to answer. */
-  async gbMessage(body: Uint8Array, contentType: string | null): Promise<{ status: number; reason: string }> {
-    return gbOps.onMessage(this, body, contentType);
+  /** GB28181 RPC: a MESSAGE from this device on `flowId` (keepalive, query answers); the status, and a lease. */
+  async gbMessage(body: Uint8Array, contentType: string | null, flowId: string, wantsLease = false): Promise<{ status: number; reason: string; lease: Lease | null }> {
+    const now = Date.now();
+    if (!this.#gb || this.#live(now).length === 0) return { status: 404, reason: 'Not Found (device not registered)', lease: null };
+    const res = this.#gb.onMessage(body, contentType, now);
+    this.#schedule();
+    const account = this.#effectiveAccount();
+    const lease = wantsLease && account && this.#gb.current.online ? grantLease(this.#aor, account, 'MD5', flowId, this.#bindings, this.#gb.current, now) : null;
+    return { ...res, lease };
   }
 
-  /** GB28181 RPC: the device's state and channels, or null when this AOR is not a GB device. */
+  /** GB28181 RPC: the device's state and channels (last keepalive and expiry from its flow), or null. */
   async gbDevice(): Promise<gbOps.DeviceView | null> {
-    return gbOps.view(this);
+    const view = gbOps.view(this.#gbHost());
+    if (!view) return null;
+    const views = await this.#flowViews(Date.now());
+    const device = [...views.values()].map((v) => v.lease?.device).find((d) => d);
+    const held = withViews(this.#live(), views);
+    const until = held.length > 0 ? Math.max(...held.map((b) => b.expiresAt)) : null;
+    return { ...view, lastKeepaliveAt: device?.lastKeepaliveAt ?? view.lastKeepaliveAt, registrationExpiresAt: view.online ? until : view.registrationExpiresAt };
   }
 
   /** GB28181 RPC: send a query and wait (bounded) for the answer. */
   async gbQuery(cmdType: QueryCmdType, waitMs: number, extra?: QueryExtra): Promise<gbOps.GbOutcome> {
-    return gbOps.query(this, cmdType, waitMs, extra);
+    return gbOps.query(this.#gbHost(), cmdType, waitMs, extra);
   }
 
   /** GB28181 RPC: DeviceControl (PTZ, guard, reboot) to the device or one of its channels. */
   async gbControl(targetId: string, command: ControlCommand, waitMs: number): Promise<gbOps.GbOutcome> {
-    return gbOps.control(this, targetId, command, waitMs);
+    return gbOps.control(this.#gbHost(), targetId, command, waitMs);
   }
 
   /** GB28181 RPC: start live view of a channel towards a media server. */
   async gbLiveStart(channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number): Promise<gbOps.GbOutcome> {
-    return gbOps.liveStart(this, channelId, media, waitMs);
+    return gbOps.liveStart(this.#gbHost(), channelId, media, waitMs);
   }
 
   /** GB28181 RPC: stop a live-view session (BYE). */
   async gbLiveStop(callId: string, waitMs: number): Promise<gbOps.GbOutcome> {
-    return gbOps.liveStop(this, callId, waitMs);
+    return gbOps.liveStop(this.#gbHost(), callId, waitMs);
   }
 
-  /** Expiry: drop bindings past their interval and grace; devices go offline. */
+  /** Expiry: drop bindings past their interval (or lease) and grace; devices go offline. */
   override async alarm(): Promise<void> {
-    const now = this.now();
-    this.alarmAt = null;
-    this.gb?.expire(now);
-    this.save(this.bindings.filter((b) => isLive(b, now)));
+    const now = Date.now();
+    this.#ledger.alarmFired();
+    this.#alarmAt = null;
+    this.#gb?.expire(now);
+    const before = this.#bindings;
+    this.#save(before.filter((b) => isLive(b, now)));
+    if (this.#bindings.length !== before.length) await this.#tellFlows(before, null);
+    this.#ledger.done();
   }
 
-  /** Persist the binding set and schedule the next deadline (the one alarm, RFC-less but DO-bound). */
-  save(next: Binding[]): void {
-    this.store.saveBindings(next);
-    this.bindings = next;
-    this.schedule();
+  #gbHost(): gbOps.GbHost {
+    return { gb: this.#gb, platform: this.#platform, store: this.#store, live: () => this.#live(), now: () => Date.now() };
+  }
+
+  /** Ask each flow with a live binding what it holds: real expiries, last keepalive, whether it still exists. */
+  async #flowViews(now: number): Promise<Map<string, FlowView>> {
+    const flows = [...new Set(this.#live(now).map((b) => b.flowId))];
+    const views = await Promise.all(flows.map((f) => flowStub(this.env, f).leaseView(this.#aor).catch(() => null)));
+    const out = new Map<string, FlowView>();
+    flows.forEach((f, i) => {
+      const v = views[i];
+      if (v) out.set(f, v);
+    });
+    const gone = new Set([...out].filter(([, v]) => v.gone).map(([f]) => f));
+    if (gone.size > 0) this.#dropFlows(gone, 'connection closed');
+    return out;
+  }
+
+  #dropFlows(flows: Set<string>, reason: 'connection closed'): void {
+    const before = this.#bindings;
+    let left = before;
+    for (const f of flows) left = dropFlow(left, f);
+    if (left.length === before.length) return;
+    this.#save(left);
+    if (this.#gb && left.length === 0) this.#gb.silent(reason);
+    this.ctx.waitUntil(this.#tellFlows(before, null));
+  }
+
+  /** Tell the flows whose view changed: revoked leases, or the other contacts they list. */
+  async #tellFlows(before: readonly Binding[], except: string | null, revokeAll = false): Promise<void> {
+    const updates = leaseUpdates(before, this.#bindings, except, revokeAll, Date.now());
+    await Promise.all(updates.map(([flowId, u]) => flowStub(this.env, flowId).leaseUpdate(this.#aor, u).catch(() => undefined)));
+  }
+
+  /** Persist the binding set and schedule the next deadline. */
+  #save(next: Binding[]): void {
+    this.#store.saveBindings(next);
+    this.#bindings = next;
+    this.#schedule();
   }
 
   /**
-   * Make sure the alarm fires by the earliest of binding expiry and device
-   * offline deadline. A refresh only pushes deadlines later, so it writes no
-   * alarm: the earlier one fires, finds nothing due and re-arms.
+   * Make sure the alarm fires by the earliest of binding expiry and the device's registration end. A refresh
+   * only pushes deadlines later, so it writes no alarm: the earlier one fires, finds nothing due and re-arms.
    */
-  schedule(): void {
-    const deadlines = [nextDeadline(this.bindings), this.gb?.deadline() ?? null].filter((d): d is number => d !== null);
+  #schedule(): void {
+    const deadlines = [nextDeadline(this.#bindings), this.#gb?.deadline() ?? null].filter((d): d is number => d !== null);
     if (deadlines.length === 0) {
-      if (this.alarmAt !== null) void this.ctx.storage.deleteAlarm();
-      this.alarmAt = null;
+      if (this.#alarmAt !== null) void this.ctx.storage.deleteAlarm();
+      this.#alarmAt = null;
       return;
     }
     const next = Math.min(...deadlines);
-    if (this.alarmAt !== null && this.alarmAt <= next) return;
-    this.alarmAt = next;
+    if (this.#alarmAt !== null && this.#alarmAt <= next) return;
+    this.#alarmAt = next;
+    this.#ledger.alarmSet();
     void this.ctx.storage.setAlarm(next);
   }
 }
+
+billRpcCalls(AorObject);

@@ -22,23 +22,24 @@ export class AorStore {
   /** The binding rows as stored, by key. */
   private readonly stored = new Map<string, Binding>();
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
+  /** @param exec the object's `sql.exec` (counted by the ledger when it is on). */
+  constructor(private readonly exec: SqlStorage['exec']) {
+    exec(SCHEMA);
   }
 
   account(): Account | null {
-    const row = this.sql.exec<{ data: string }>('SELECT data FROM account WHERE id = 1').toArray()[0];
+    const row = this.exec<{ data: string }>('SELECT data FROM account WHERE id = 1').toArray()[0];
     return row ? (JSON.parse(row.data) as Account) : null;
   }
 
   putAccount(a: Account | null): void {
-    if (a === null) this.sql.exec('DELETE FROM account');
-    else this.sql.exec('INSERT INTO account (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', JSON.stringify(a));
+    if (a === null) this.exec('DELETE FROM account');
+    else this.exec('INSERT INTO account (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', JSON.stringify(a));
   }
 
   /** Load the stored bindings (call once, when the object wakes). */
   bindings(): Binding[] {
-    const all = this.sql.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding);
+    const all = this.exec<{ data: string }>('SELECT data FROM bindings').toArray().map((r) => JSON.parse(r.data) as Binding);
     this.stored.clear();
     for (const b of all) this.stored.set(b.key, b);
     return all;
@@ -49,36 +50,36 @@ export class AorStore {
     const keep = new Set(next.map((b) => b.key));
     for (const key of [...this.stored.keys()]) {
       if (keep.has(key)) continue;
-      this.sql.exec('DELETE FROM bindings WHERE key = ?', key);
+      this.exec('DELETE FROM bindings WHERE key = ?', key);
       this.stored.delete(key);
     }
     for (const b of next) {
       if (!needsWrite(this.stored.get(b.key), b)) continue;
-      this.sql.exec('INSERT INTO bindings (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data', b.key, JSON.stringify(b));
+      this.exec('INSERT INTO bindings (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data', b.key, JSON.stringify(b));
       this.stored.set(b.key, b);
     }
   }
 
   device(): DeviceState | null {
-    const row = this.sql.exec<{ data: string }>('SELECT data FROM gb_device WHERE id = 1').toArray()[0];
+    const row = this.exec<{ data: string }>('SELECT data FROM gb_device WHERE id = 1').toArray()[0];
     return row ? (JSON.parse(row.data) as DeviceState) : null;
   }
 
   putDevice(s: DeviceState): void {
-    this.sql.exec('INSERT INTO gb_device (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', JSON.stringify(s));
+    this.exec('INSERT INTO gb_device (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', JSON.stringify(s));
   }
 
   session(callId: string): LiveSession | null {
-    const row = this.sql.exec<{ data: string }>('SELECT data FROM gb_sessions WHERE call_id = ?', callId).toArray()[0];
+    const row = this.exec<{ data: string }>('SELECT data FROM gb_sessions WHERE call_id = ?', callId).toArray()[0];
     return row ? (JSON.parse(row.data) as LiveSession) : null;
   }
 
   putSession(s: LiveSession | null, callId: string): void {
-    if (s === null) this.sql.exec('DELETE FROM gb_sessions WHERE call_id = ?', callId);
-    else this.sql.exec('INSERT INTO gb_sessions (call_id, data) VALUES (?, ?) ON CONFLICT(call_id) DO UPDATE SET data = excluded.data', callId, JSON.stringify(s));
+    if (s === null) this.exec('DELETE FROM gb_sessions WHERE call_id = ?', callId);
+    else this.exec('INSERT INTO gb_sessions (call_id, data) VALUES (?, ?) ON CONFLICT(call_id) DO UPDATE SET data = excluded.data', callId, JSON.stringify(s));
   }
 
   sessions(): LiveSession[] {
-    return this.sql.exec<{ data: string }>('SELECT data FROM gb_sessions').toArray().map((r) => JSON.parse(r.data) as LiveSession);
+    return this.exec<{ data: string }>('SELECT data FROM gb_sessions').toArray().map((r) => JSON.parse(r.data) as LiveSession);
   }
 }

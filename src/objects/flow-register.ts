@@ -18,7 +18,10 @@ import type { RequestEssentials } from '../sip/validate.js';
 import { gbDate } from '../gb28181/date.js';
 import type { Flow } from '../transport/flow.js';
 import { flowAddress, flowSource } from '../transport/flow.js';
-import type { AorRegisterReply, AorRegisterInput } from './aor-object.js';
+import type { AorRegisterReply, AorRegisterInput } from './aor-leases.js';
+import { refreshLocally, verifyLease, type Lease } from '../registrar/lease.js';
+import type { RegisterRequest } from '../registrar/register.js';
+import { MAX_BINDINGS } from '../registrar/bindings.js';
 
 /** Which registration domain a REGISTER's To names. */
 export interface RegistrationDomain {
@@ -54,6 +57,12 @@ export interface RegisterHost {
   track(aor: string, bound: boolean): void;
   /** Outcome of presented credentials (for the connection's failed-authentication bound). */
   authResult(ok: boolean): void;
+  /** The lease this flow holds for `aor`, if any. */
+  lease(aor: string): Lease | null;
+  /** Keep (or drop, with null) the lease for `aor`. */
+  setLease(aor: string, lease: Lease | null): void;
+  /** Whether a lease for `aor` would fit in the flow's attachment. */
+  canHoldLease(aor: string): boolean;
 }
 
 /**
@@ -88,32 +97,56 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   const aor = aorOf(user, d);
   // A user registers only their own AOR (RFC 3261 §10.3 step 3).
   if (pre.credentials.username !== user) throw new SipError(403, 'Forbidden (credentials do not match the AOR)');
+  const request: RegisterRequest = {
+    contacts: req.headers.values('contact'),
+    expires: req.headers.get('expires') ?? null,
+    callId: ess.callId,
+    cseq: ess.cseq.seq,
+    flowId: flow.id,
+    address: flowAddress(flow, config.domain),
+    source: flowSource(flow),
+    path: req.headers.values('path'),
+    userAgent: req.headers.get('user-agent') ?? null,
+  };
+  const lease = host.lease(aor);
+  if (lease && lease.account.algorithm === pre.algorithm) {
+    // The flow holds the AOR's lease: a wrong password or a refresh is answered here, with no hop.
+    if (!verifyLease(lease, pre.credentials, pre.algorithm, req.method)) {
+      host.authResult(false);
+      return challenge(req, d, config, flow, false, now);
+    }
+    host.authResult(true);
+    const local = refreshLocally(lease, request, { ...config, maxBindings: MAX_BINDINGS }, now);
+    if (local.kind === 'error') throw local.error;
+    if (local.kind === 'local') {
+      host.setLease(aor, local.lease);
+      return ok(req, d, config, local.contacts, local.expires, now);
+    }
+  }
   const reply = await host.register(aor, {
     credentials: pre.credentials,
     algorithm: pre.algorithm,
     method: req.method,
-    request: {
-      contacts: req.headers.values('contact'),
-      expires: req.headers.get('expires') ?? null,
-      callId: ess.callId,
-      cseq: ess.cseq.seq,
-      flowId: flow.id,
-      address: flowAddress(flow, config.domain),
-      source: flowSource(flow),
-      path: req.headers.values('path'),
-      userAgent: req.headers.get('user-agent') ?? null,
-    },
+    request,
     gbVersion: req.headers.get('x-gb-ver') ?? null,
     transport: flow.transport,
+    leased: lease?.bindings ?? [],
+    wantsLease: host.canHoldLease(aor),
   });
   host.authResult(reply.kind !== 'challenge');
   if (reply.kind === 'challenge') return challenge(req, d, config, flow, false, now);
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
+  host.setLease(aor, reply.lease);
   host.track(aor, reply.flowBound);
-  const headers: Array<[string, string]> = reply.contacts.map((c) => ['Contact', c]);
+  return ok(req, d, config, reply.contacts, reply.expires, now);
+}
+
+/** The 200 to a REGISTER: every binding with its expires, and the headers each kind of device expects. */
+function ok(req: SipRequest, d: RegistrationDomain, config: Config, contacts: string[], expires: number, now: number): SipResponse {
+  const headers: Array<[string, string]> = contacts.map((c) => ['Contact', c]);
   if (d.kind === 'gb28181') {
     // GB/T 28181 §9.1.2: Expires echoed, Date in local time without zone (cameras set their clocks from it).
-    headers.push(['Expires', String(reply.expires)]);
+    headers.push(['Expires', String(expires)]);
     headers.push(['Date', gbDate(now, config.gb?.utcOffsetMinutes ?? 0)]);
     const ver = req.headers.get('x-gb-ver');
     if (ver) headers.push(['X-GB-Ver', ver]);

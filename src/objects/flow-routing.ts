@@ -11,6 +11,7 @@ import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
 import { createNonce, NONCE_RANDOM_BYTES } from '../auth/nonce.js';
 import type { NonceCounts } from '../auth/nonce-counts.js';
 import { SipError } from '../sip/errors.js';
+import { createsDialog } from '../sip/methods.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseNameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
@@ -23,9 +24,6 @@ import { ProxyTransaction } from '../proxy/transaction.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
 import { aorStub, deliverTo, randomHex } from './stubs.js';
-
-/** Methods whose requests create a dialog and so get Record-Route (RFC 3261 §16.6 step 4, RFC 6665). */
-const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 
 /** What the router needs from the flow object hosting it. */
 export interface FlowHost {
@@ -111,13 +109,13 @@ export class FlowRouter {
     const ftag = ess.from.params.get('tag') ?? '';
     const branches = found.targets.map((t, i) => {
       const id = makeBranch({ origin: 'flow', objectId: host.flow.id, loop, tx: `${key}z${i}` });
-      const recordRoute = DIALOG_CREATING.has(req.method)
+      const recordRoute = createsDialog(req.method)
         ? recordRoutes(host.config.nonceSecret, { a: host.flow.id, b: t.flowId, ftag }, t.address as FlowAddress, me)
         : undefined;
       return { id, flowId: t.flowId, request: forwardCopy(req, ess.maxForwards, { uri: t.uri, via: { address: t.address as FlowAddress, branch: id }, ...(recordRoute ? { recordRoute } : {}) }) };
     });
     if (req.method === 'INVITE') host.sendToPeer(createResponse(req, 100, { reason: 'Trying' }));
-    await this.start(key, req, ess, host, branches);
+    await this.start(key, req, ess, host, branches, target);
     return null;
   }
 
@@ -139,10 +137,11 @@ export class FlowRouter {
     return null;
   }
 
-  private async start(key: string, req: SipRequest, ess: RequestEssentials, host: FlowHost, branches: Array<{ id: string; flowId: string; request: SipRequest }>): Promise<void> {
+  /** Start a transaction; `forAor` (the target of an out-of-dialog request) lets each flow check its lease. */
+  private async start(key: string, req: SipRequest, ess: RequestEssentials, host: FlowHost, branches: Array<{ id: string; flowId: string; request: SipRequest }>, forAor?: string): Promise<void> {
     const clientBranch = ess.vias[0]?.params.get('branch') ?? '';
     const tx = new ProxyTransaction(req.method, {
-      deliver: (flowId, msg) => this.deliver(host, flowId, msg),
+      deliver: (flowId, msg) => this.deliver(host, flowId, msg, forAor),
       respond: (res) => host.sendToPeer(res),
       localResponse: (status, reason) => createResponse(req, status, reason ? { reason } : {}),
       setTimer: (ms, fn) => setTimeout(fn, ms),
@@ -166,12 +165,12 @@ export class FlowRouter {
     return createResponse(req, 200);
   }
 
-  private async deliver(host: FlowHost, flowId: string, msg: SipRequest): Promise<boolean> {
+  private async deliver(host: FlowHost, flowId: string, msg: SipRequest, forAor?: string): Promise<boolean> {
     if (flowId === host.flow.id) {
       host.sendToPeer(msg);
       return true;
     }
-    return deliverTo(host.env, flowId, msg);
+    return deliverTo(host.env, flowId, msg, forAor);
   }
 
   /**

@@ -71,15 +71,12 @@ export class GbDevice {
     return this.state;
   }
 
+  /** Move to `next`; persisted unless only the last keepalive time moved (that is read from the flow). */
   private set(next: DeviceState): void {
     if (next === this.state) return;
     const before = this.state;
     this.state = next;
-    this.persist(next, before);
-  }
-
-  private get policy(): device.KeepalivePolicy {
-    return { intervalSeconds: this.gb.keepaliveInterval, misses: this.gb.keepaliveMisses };
+    if (next.online !== before.online || next.lastKeepaliveAt === before.lastKeepaliveAt) this.persist(next, before);
   }
 
   /** After a REGISTER: the device's bindings now end at `expiresAt` (null: unregistered). */
@@ -88,14 +85,19 @@ export class GbDevice {
     else this.set(device.registered(this.state, { ...meta, expiresAt }));
   }
 
-  /** When the device must be checked next (offline by keepalive or registration), or null. */
+  /** When the registration ends (offline then), or null. */
   deadline(): number | null {
-    return device.offlineDeadline(this.state, this.policy);
+    return device.offlineDeadline(this.state);
   }
 
-  /** The alarm fired: apply passed deadlines. */
+  /** The alarm fired: apply a passed registration end. */
   expire(now: number): void {
-    this.set(device.expire(this.state, now, this.policy));
+    this.set(device.expire(this.state, now));
+  }
+
+  /** The device fell silent, or its connection ended. */
+  silent(reason: 'keepalive timeout' | 'connection closed'): void {
+    this.set(device.silent(this.state, reason));
   }
 
   /** A MESSAGE from the registered device: keepalive, or an answer to one of our queries. Returns the status to answer. */

@@ -6,6 +6,11 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
+import { readConfig } from '../config.js';
+import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
+import { MetricsBuffer } from './metrics-buffer.js';
+import { shardOf } from './metrics-object.js';
+import { metricsShard } from './stubs.js';
 
 /** One row of the device list. */
 export interface DeviceSummary {
@@ -21,18 +26,30 @@ export interface DeviceSummary {
 
 /** Device directory of one realm. Named `gb:<realm>`. */
 export class GbDirectoryObject extends DurableObject<Env> {
+  readonly #exec: SqlStorage['exec'];
+  readonly [LEDGER]: Ledger;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, data TEXT NOT NULL)');
+    const config = readConfig(env);
+    const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
+    this[LEDGER] = new Ledger(config.ledger, 'GbDirectoryObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
+      const sent = metrics.flush(Date.now(), true);
+      if (sent) ctx.waitUntil(sent);
+    });
+    this.#exec = countedSql(ctx.storage.sql, this[LEDGER]);
+    this.#exec('CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, data TEXT NOT NULL)');
   }
 
   /** Record a device's summary. */
   async upsert(s: DeviceSummary): Promise<void> {
-    this.ctx.storage.sql.exec('INSERT INTO devices (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', s.deviceId, JSON.stringify(s));
+    this.#exec('INSERT INTO devices (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data', s.deviceId, JSON.stringify(s));
   }
 
   /** Every device, by ID. */
   async list(): Promise<DeviceSummary[]> {
-    return this.ctx.storage.sql.exec<{ data: string }>('SELECT data FROM devices ORDER BY id').toArray().map((r) => JSON.parse(r.data) as DeviceSummary);
+    return this.#exec<{ data: string }>('SELECT data FROM devices ORDER BY id').toArray().map((r) => JSON.parse(r.data) as DeviceSummary);
   }
 }
+
+billRpcCalls(GbDirectoryObject);

@@ -1,14 +1,20 @@
 /**
- * Typed stubs of the Durable Objects, by AOR or by object id, and the ids objects mint.
+ * The one place each Durable Object's naming scheme is written: typed stubs by AOR, by object id or by
+ * name, and what objects send each other through them.
  * @module
  */
 import type { Env } from '../env.js';
 import type { SipMessage } from '../sip/message.js';
 import { encodeFrame } from '../transport/ws-frames.js';
 
-/** The object of an address-of-record (`sip:user@domain`). */
+/** The object of an address-of-record, named by the AOR (`sip:user@domain`). */
 export function aorStub(env: Env, aor: string) {
   return env.AOR.get(env.AOR.idFromName(aor));
+}
+
+/** An AOR object by its id (hex), as named in Via branches of platform-originated requests. */
+export function aorStubById(env: Env, id: string) {
+  return env.AOR.get(env.AOR.idFromString(id));
 }
 
 /** A flow object by its id (hex), as stored in bindings and Via branches. */
@@ -16,9 +22,24 @@ export function flowStub(env: Env, flowId: string) {
   return env.FLOW.get(env.FLOW.idFromString(flowId));
 }
 
-/** An AOR object by its id (hex), as named in Via branches of platform-originated requests. */
-export function aorStubById(env: Env, id: string) {
-  return env.AOR.get(env.AOR.idFromString(id));
+/** The flow object of a bridged device address, `udp:<ip>:<port>`: a bridge reconnect reaches the same one. */
+export function udpFlowStub(env: Env, ip: string, port: number) {
+  return env.FLOW.get(env.FLOW.idFromName(`udp:${ip}:${port}`));
+}
+
+/** A fresh flow object for a new WebSocket connection. */
+export function newFlowStub(env: Env) {
+  return env.FLOW.get(env.FLOW.newUniqueId());
+}
+
+/** The device directory of a GB realm, `gb:<realm>`. */
+export function gbDirectoryStub(env: Env, realm: string) {
+  return env.GB_DIRECTORY.get(env.GB_DIRECTORY.idFromName(`gb:${realm}`));
+}
+
+/** Metrics shard `n`, `metrics:<n>`. */
+export function metricsShard(env: Env, n: number) {
+  return env.METRICS.get(env.METRICS.idFromName(`metrics:${n}`));
 }
 
 /** `bytes` random bytes as hex (transaction keys, tags, Call-IDs). */
@@ -28,10 +49,13 @@ export function randomHex(bytes: number): string {
   return s;
 }
 
-/** Send a message to a flow's peer; false when the flow (or its object) is gone. */
-export async function deliverTo(env: Env, flowId: string, msg: SipMessage): Promise<boolean> {
+/**
+ * Send a message to a flow's peer; false when the flow (or its object) is gone, or when `forAor` names an
+ * AOR whose lease on that flow no longer holds a live binding.
+ */
+export async function deliverTo(env: Env, flowId: string, msg: SipMessage, forAor?: string): Promise<boolean> {
   try {
-    return await flowStub(env, flowId).deliver(encodeFrame(msg));
+    return await flowStub(env, flowId).deliver(encodeFrame(msg), forAor);
   } catch {
     return false;
   }

@@ -12,7 +12,7 @@ export class UdpFlowAors {
   private aors: Set<string> | null = null;
 
   /** @param legacy AORs still held in socket attachments (written before they moved to storage), moved over once. */
-  constructor(private readonly sql: SqlStorage, private readonly legacy: () => readonly string[]) {}
+  constructor(private readonly exec: SqlStorage['exec'], private readonly legacy: () => readonly string[]) {}
 
   has(aor: string): boolean {
     return this.load().has(aor);
@@ -22,7 +22,7 @@ export class UdpFlowAors {
   set(aor: string, bound: boolean): void {
     const aors = this.load();
     if (aors.has(aor) === bound) return;
-    this.sql.exec(bound ? 'INSERT OR IGNORE INTO flow_aors (aor) VALUES (?)' : 'DELETE FROM flow_aors WHERE aor = ?', aor);
+    this.exec(bound ? 'INSERT OR IGNORE INTO flow_aors (aor) VALUES (?)' : 'DELETE FROM flow_aors WHERE aor = ?', aor);
     if (bound) aors.add(aor);
     else aors.delete(aor);
   }
@@ -34,9 +34,9 @@ export class UdpFlowAors {
   /** Read the AORs now (and move over those still in attachments, before their sockets go). */
   load(): Set<string> {
     if (this.aors === null) {
-      this.sql.exec(SCHEMA);
-      for (const aor of this.legacy()) this.sql.exec('INSERT OR IGNORE INTO flow_aors (aor) VALUES (?)', aor);
-      this.aors = new Set(this.sql.exec<{ aor: string }>('SELECT aor FROM flow_aors').toArray().map((r) => r.aor));
+      this.exec(SCHEMA);
+      for (const aor of this.legacy()) this.exec('INSERT OR IGNORE INTO flow_aors (aor) VALUES (?)', aor);
+      this.aors = new Set(this.exec<{ aor: string }>('SELECT aor FROM flow_aors').toArray().map((r) => r.aor));
     }
     return this.aors;
   }

@@ -31,9 +31,17 @@ export interface Binding {
   userAgent: string | null;
   /** Unix ms of the last REGISTER that touched the binding. */
   updatedAt: number;
+  /**
+   * Unix ms until which the flow holds a lease on this binding (`registrar/lease.ts`): the flow answers its
+   * refreshes alone up to then, so the AOR keeps it live that long unless the flow reports it gone.
+   */
+  heldUntil?: number;
 }
 
 import type { FlowAddress } from '../transport/flow.js';
+
+/** Most bindings one AOR keeps (the least recently refreshed one makes room). */
+export const MAX_BINDINGS = 16;
 
 /**
  * Late refreshes are tolerated for this long after expiry: browsers refresh
@@ -43,7 +51,12 @@ export const EXPIRY_GRACE_MS = 30_000;
 
 /** True while the binding is usable (within its interval plus the grace margin). */
 export function isLive(b: Binding, now: number): boolean {
-  return now < b.expiresAt + EXPIRY_GRACE_MS;
+  return now < liveUntil(b);
+}
+
+/** The moment the binding stops being live: its expiry, or its lease's horizon, plus the grace. */
+export function liveUntil(b: Binding): number {
+  return Math.max(b.expiresAt, b.heldUntil ?? 0) + EXPIRY_GRACE_MS;
 }
 
 /** Seconds left in a binding's interval, as reported in the `expires` parameter. */
@@ -55,7 +68,7 @@ export function remainingSeconds(b: Binding, now: number): number {
 export function nextDeadline(bindings: readonly Binding[]): number | null {
   let min: number | null = null;
   for (const b of bindings) {
-    const t = b.expiresAt + EXPIRY_GRACE_MS;
+    const t = liveUntil(b);
     if (min === null || t < min) min = t;
   }
   return min;
@@ -90,10 +103,19 @@ export const REFRESH_WRITE_SLACK_MS = EXPIRY_GRACE_MS / 2;
  */
 export function needsWrite(stored: Binding | undefined, next: Binding): boolean {
   if (stored === undefined) return true;
+  if ((next.heldUntil ?? 0) !== (stored.heldUntil ?? 0)) return true;
   if (next.expiresAt < stored.expiresAt || next.expiresAt - stored.expiresAt >= REFRESH_WRITE_SLACK_MS) return true;
-  return stored.contact !== next.contact || stored.uri !== next.uri || stored.q !== next.q
-    || stored.instanceId !== next.instanceId || stored.regId !== next.regId || stored.flowId !== next.flowId
-    || stored.address.transport !== next.address.transport || stored.address.host !== next.address.host
-    || stored.source !== next.source || stored.userAgent !== next.userAgent
-    || stored.path.length !== next.path.length || stored.path.some((p, i) => p !== next.path[i]);
+  return !sameReachability(stored, next);
+}
+
+/**
+ * Whether two states of a binding reach the contact the same way: same contact, flow, Path, q, instance,
+ * source and user agent. Only the expiry, Call-ID and CSeq may differ.
+ */
+export function sameReachability(a: Binding, b: Binding): boolean {
+  return a.key === b.key && a.contact === b.contact && a.uri === b.uri && a.q === b.q
+    && a.instanceId === b.instanceId && a.regId === b.regId && a.flowId === b.flowId
+    && a.address.transport === b.address.transport && a.address.host === b.address.host
+    && a.source === b.source && a.userAgent === b.userAgent
+    && a.path.length === b.path.length && a.path.every((p, i) => p === b.path[i]);
 }

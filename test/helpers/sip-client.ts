@@ -60,10 +60,16 @@ export function answerChallenge(res: SipResponse, user: string, password: string
 export class SipTestClient {
   private readonly queue: string[] = [];
   private waiter: ((m: string) => void) | null = null;
+  /** Control frames the service sent a bridge (JSON, never SIP), kept apart from the SIP messages. */
+  readonly controls: Array<Record<string, unknown>> = [];
 
   constructor(readonly ws: WebSocket) {
     ws.addEventListener('message', (e: MessageEvent) => {
       const data = typeof e.data === 'string' ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
+      if (data.startsWith('{')) {
+        this.controls.push(JSON.parse(data) as Record<string, unknown>);
+        return;
+      }
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = null;
@@ -123,7 +129,7 @@ export class SipTestClient {
     return this.request(registerText({ ...f, cseq: f.cseq + 1, authorization }));
   }
 
-  close(): void {
-    this.ws.close(1000, 'done');
+  close(code = 1000, reason = 'done'): void {
+    this.ws.close(code, reason);
   }
 }

@@ -3,7 +3,7 @@
  * expiry by alarm, nonce-count replay, refreshes written behind.
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AorObject } from '../../src/objects/aor-object.js';
 import type { Binding } from '../../src/registrar/bindings.js';
 import { answerChallenge, registerText } from '../helpers/sip-client.js';
@@ -74,7 +74,7 @@ describe('AorObject', () => {
     c.close();
   });
 
-  it('writes a quick refresh behind: the stored row keeps its expiry, and the binding survives an eviction', async () => {
+  it('leaves refreshes at any interval to the flow\'s lease: the stored row stays, the API shows the flow\'s expiry, across an eviction', async () => {
     await createUser('jill', 'jill-pw');
     const c = await connect();
     const stub = aorStub('jill');
@@ -83,6 +83,7 @@ describe('AorObject', () => {
     expect((await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 1, expires: 600 })).status).toBe(200);
     const [row] = await stored();
     expect(row!.cseq).toBe(2); // register() answers the 401 with the next CSeq
+    expect(row!.heldUntil! - Date.now()).toBeGreaterThan(23 * 3600 * 1000); // the lease's horizon: a day
     expect((await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 3, expires: 600 })).status).toBe(200);
     expect((await stub.listBindings())[0]!.cseq).toBe(4);
     expect(await stored()).toEqual([row]);
@@ -90,9 +91,12 @@ describe('AorObject', () => {
     const after = await stub.listBindings();
     expect(after).toHaveLength(1);
     expect(after[0]!.expires).toBeGreaterThan(590);
-    // A shorter interval is written at once.
-    expect((await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 5, expires: 300 })).status).toBe(200);
-    expect((await stored())[0]!.cseq).toBe(6);
+    // A shorter interval is a refresh too: the flow's copy is the truth for the expiry.
+    const shorter = await c.register({ user: 'jill', password: 'jill-pw', domain: DOMAIN, callId: 'wb', cseq: 5, expires: 300 });
+    expect(shorter.headers.get('contact')).toMatch(/expires=(300|299)/);
+    expect((await stub.listBindings())[0]).toMatchObject({ cseq: 6 });
+    expect((await stub.listBindings())[0]!.expires).toBeLessThanOrEqual(300);
+    expect(await stored()).toEqual([row]);
     c.close();
   });
 
@@ -104,10 +108,13 @@ describe('AorObject', () => {
     expect(await stub.listBindings()).toHaveLength(1);
     const alarm = await runInDurableObject(stub, (_i: AorObject, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
-    await runInDurableObject(stub, (instance: AorObject) => {
-      instance.now = () => alarm! + 1;
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(alarm! + 1);
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
     const rows = await runInDurableObject(stub, (_i: AorObject, state) => state.storage.sql.exec('SELECT count(*) AS n FROM bindings').one());
     expect(rows.n).toBe(0);
     c.close();

@@ -12,6 +12,8 @@ import type { SipRequest } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { AorObject } from '../../src/objects/aor-object.js';
 import { SipTestClient } from '../helpers/sip-client.js';
+import { LIVENESS_CLOSE_CODE } from '../../src/transport/liveness.js';
+import { eventually } from './helpers.js';
 
 const PLATFORM = '34020000002000000001';
 const REALM = '3402000000';
@@ -145,20 +147,36 @@ describe('a GB28181 camera', () => {
     again.close();
   });
 
-  it('goes offline when keepalives stop', async () => {
+  it('answers keepalives on the flow, tells the bridge its liveness limit, and is offline once the bridge closes it for silence', async () => {
+    const id = '34020000001320000005';
     const c = await camera('203.0.113.11:5060');
-    expect((await register(c, '34020000001320000005', true)).status).toBe(200);
-    const stub = env.AOR.get(env.AOR.idFromName(`sip:34020000001320000005@${REALM}`));
-    const alarm = await runInDurableObject(stub, (_i: AorObject, s) => s.storage.getAlarm());
-    await runInDurableObject(stub, (i: AorObject) => {
-      i.now = () => Date.now() + 181_000;
-    });
-    expect(alarm).not.toBeNull();
-    await runDurableObjectAlarm(stub);
-    const dev = (await (await api('/devices/34020000001320000005')).json()) as { online: boolean; offlineReason: string };
+    expect((await register(c, id, true)).status).toBe(200);
+    expect(await eventually(async () => c.controls, (x) => x.length > 0)).toEqual([{ type: 'liveness', timeoutMs: 180_000 }]);
+    const keepalive = `<?xml version="1.0"?>\r\n<Notify>\r\n<CmdType>Keepalive</CmdType>\r\n<SN>9</SN>\r\n<DeviceID>${id}</DeviceID>\r\n<Status>OK</Status>\r\n</Notify>\r\n`;
+    const before = Date.now();
+    expect((await c.request(request('MESSAGE', id, 3, [], keepalive))).status).toBe(200);
+    const online = (await (await api(`/devices/${id}`)).json()) as { online: boolean; lastKeepaliveAt: number };
+    expect(online.online).toBe(true);
+    expect(online.lastKeepaliveAt).toBeGreaterThanOrEqual(before);
+    c.close(LIVENESS_CLOSE_CODE, 'keepalive timeout');
+    const dev = await eventually(async () => (await (await api(`/devices/${id}`)).json()) as { online: boolean; offlineReason: string }, (d) => !d.online);
     expect(dev).toMatchObject({ online: false, offlineReason: 'keepalive timeout' });
-    expect((await api('/devices/34020000001320000005/catalog', { method: 'POST' })).status).toBe(409);
-    c.close();
+    expect((await api(`/devices/${id}/catalog`, { method: 'POST' })).status).toBe(409);
+    const list = (await (await api('/devices')).json()) as { devices: Array<{ deviceId: string; online: boolean }> };
+    expect(list.devices.find((d) => d.deviceId === id)).toMatchObject({ online: false });
+  });
+
+  it('comes back online with the next keepalive after the bridge reconnects', async () => {
+    const id = '34020000001320000015';
+    const c = await camera('203.0.113.15:5060');
+    expect((await register(c, id, true)).status).toBe(200);
+    c.close(LIVENESS_CLOSE_CODE, 'keepalive timeout');
+    await eventually(async () => (await (await api(`/devices/${id}`)).json()) as { online: boolean }, (d) => !d.online);
+    const again = await camera('203.0.113.15:5060');
+    const keepalive = `<?xml version="1.0"?>\r\n<Notify>\r\n<CmdType>Keepalive</CmdType>\r\n<SN>10</SN>\r\n<DeviceID>${id}</DeviceID>\r\n<Status>OK</Status>\r\n</Notify>\r\n`;
+    expect((await again.request(request('MESSAGE', id, 4, [], keepalive))).status).toBe(200);
+    expect((await (await api(`/devices/${id}`)).json()) as { online: boolean }).toMatchObject({ online: true, offlineReason: null });
+    again.close();
   });
 
   it('answers a catalog refresh from parts that arrive out of order and retransmitted, each item once', async () => {
