@@ -17,7 +17,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN: 'test-bridge-token', GB_PASSWORD: 'test-gb-password' } },
+            // LEDGER on: every object counts the units it is billed for into /metrics, which the lease specs read.
+            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN: 'test-bridge-token', GB_PASSWORD: 'test-gb-password', LEDGER: 'on', METRICS_FLUSH_SECONDS: '0' } },
           }),
         ],
         test: { name: 'workers', include: ['test/{objects,http}/**/*.test.ts'] },

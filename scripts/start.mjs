@@ -47,7 +47,9 @@ function shutdown(code = 0) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
-run('wrangler', 'wrangler', ['dev', '--ip', HOST, '--port', String(PORT), '--persist-to', '.wrangler/state', '--show-interactive-dev-session=false']);
+run('wrangler', 'wrangler', ['dev', '--ip', HOST, '--port', String(PORT), '--persist-to', '.wrangler/state', '--show-interactive-dev-session=false',
+  // Locally /metrics follows within 10 s; production batches counters for hours (each flush is a billed RPC).
+  '--var', 'METRICS_FLUSH_SECONDS:10']);
 
 const base = `http://${HOST}:${PORT}`;
 for (let i = 0; ; i++) {

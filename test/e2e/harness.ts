@@ -43,7 +43,8 @@ function testWorker(vars: Record<string, string>) {
   return {
     configPath: './wrangler.toml',
     secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN, GB_PASSWORD },
-    vars,
+    // Counters reach /metrics at once (production batches them for hours: a flush is a billed RPC).
+    vars: { METRICS_FLUSH_SECONDS: '0', ...vars },
   };
 }
 
