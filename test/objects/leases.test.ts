@@ -7,6 +7,7 @@
 import { exports } from 'cloudflare:workers';
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
+import { env } from 'cloudflare:workers';
 import type { SipTestClient } from '../helpers/sip-client.js';
 import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
 
@@ -71,6 +72,8 @@ describe('a lease', () => {
   it('survives the flow\'s hibernation and the AOR\'s eviction: refreshes stay on the flow', async () => {
     await createUser('lev', 'lev-pw');
     const c = await registered('lev', 'lev1');
+    const [binding] = await aorStub('lev').listBindings();
+    await evictDurableObject(env.FLOW.get(env.FLOW.idFromString(binding!.flowId)), { webSockets: 'hibernate' });
     await evictDurableObject(aorStub('lev'));
     const spent = await cost(async () => {
       expect((await refresh(c, 'lev', 'lev1', 3)).status).toBe(200);
