@@ -21,7 +21,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -229,6 +229,14 @@ async function bundleBridge(root: string, dir: string): Promise<string> {
   return outfile;
 }
 
+/** A server to measure: the echo, or the bridge of one checkout. */
+interface Target {
+  label: string;
+  kind: 'echo' | 'bridge';
+  root: string;
+  bundle: string | null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -239,7 +247,7 @@ async function main(): Promise<void> {
       tsx: { type: 'boolean', default: false },
       profile: { type: 'string' },
       quick: { type: 'boolean', default: false },
-      /** Another checkout (e.g. `git archive <commit> udp-bridge src | tar -x -C dir`) whose bridge to measure. */
+      /** Checkouts whose bridges to measure, interleaved, comma-separated (e.g. one from `git archive <commit> udp-bridge src`). */
       root: { type: 'string', default: ROOT },
     },
   });
@@ -248,29 +256,34 @@ async function main(): Promise<void> {
   const warmMs = values.quick ? 300 : Number(values.warmup) * 1000;
   const reps = values.quick ? 1 : Number(values.reps);
   const tmp = mkdtempSync(join(tmpdir(), 'bench-bridge-'));
-  const bundle = values.tsx ? null : await bundleBridge(values.root, tmp);
+  const roots = values.root.split(',').map((r) => resolve(r));
+  const targets: Target[] = [{ label: 'Node UDP echo', kind: 'echo', root: ROOT, bundle: null }];
+  for (const [i, root] of roots.entries()) {
+    const bundle = values.tsx ? null : await bundleBridge(root, mkdtempSync(join(tmp, `b${i}-`)));
+    targets.push({ label: roots.length > 1 ? `udp-bridge (${root})` : 'udp-bridge + ws upstream', kind: 'bridge', root, bundle });
+  }
   const upstream = await startUpstream();
   const rows: string[][] = [];
   try {
     for (const clients of sizes) {
-      const runs: Record<'echo' | 'bridge', Sample[]> = { echo: [], bridge: [] };
+      const runs = targets.map((): Sample[] => []);
       for (let r = 0; r < reps; r++) {
-        for (const kind of ['echo', 'bridge'] as const) {
-          const server = await spawnServer(kind, { upstream: upstream.url, bundle, profile: values.profile ?? null, root: values.root });
+        for (const [i, t] of targets.entries()) {
+          const server = await spawnServer(t.kind, { upstream: upstream.url, bundle: t.bundle, profile: values.profile ?? null, root: t.root });
           try {
-            runs[kind].push(await load(server, clients, warmMs, measureMs));
+            runs[i]!.push(await load(server, clients, warmMs, measureMs));
           } finally {
             await server.stop();
           }
         }
       }
-      for (const kind of ['echo', 'bridge'] as const) {
-        const s = runs[kind];
+      for (const [i, t] of targets.entries()) {
+        const s = runs[i]!;
         const med = (f: (x: Sample) => number): string => {
           const m = summarize(s.map(f));
           return m.n > 1 ? `${fmt(m.median)} (${fmt(m.min)}–${fmt(m.max)})` : fmt(m.median);
         };
-        rows.push([String(clients), kind === 'echo' ? 'Node UDP echo' : 'udp-bridge + ws upstream', med((x) => x.perSecond), med((x) => x.p50), med((x) => x.p99), med((x) => x.cpuUsPerExchange), med((x) => x.sysUsPerExchange), med((x) => x.loadUsPerExchange), String(s.reduce((a, x) => a + x.lost, 0))]);
+        rows.push([String(clients), t.label, med((x) => x.perSecond), med((x) => x.p50), med((x) => x.p99), med((x) => x.cpuUsPerExchange), med((x) => x.sysUsPerExchange), med((x) => x.loadUsPerExchange), String(s.reduce((a, x) => a + x.lost, 0))]);
       }
     }
   } finally {
@@ -278,7 +291,7 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   const head = ['clients', 'server', 'exchanges/s', 'p50 ms', 'p99 ms', 'server CPU µs/exchange', 'of which kernel', 'load+upstream CPU µs/exchange', 'lost'];
-  process.stdout.write(`${markdownTable(head, rows)}\n\n- ${reps} × ${measureMs / 1000} s per row (median (min–max)), after ${warmMs / 1000} s warm-up; bridge from ${bundle === null ? 'tsx' : 'an esbuild bundle'}; node ${process.version}\n`);
+  process.stdout.write(`${markdownTable(head, rows)}\n\n- ${reps} × ${measureMs / 1000} s per row (median (min–max)), after ${warmMs / 1000} s warm-up, servers interleaved; bridge from ${values.tsx ? 'tsx' : 'an esbuild bundle'}; node ${process.version}\n`);
 }
 
 await main();

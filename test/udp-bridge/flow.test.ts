@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
 import { backoffDelay } from '../../udp-bridge/src/flow.js';
 import { grantedExpires } from '../../udp-bridge/src/registration.js';
+import { summarize } from '../../udp-bridge/src/sip-scan.js';
 import { sourceKey } from '../../udp-bridge/src/source.js';
 import { response } from './sip-vectors.js';
 
@@ -27,7 +28,7 @@ describe('grantedExpires', () => {
   const ok = (extra: string[]) => {
     const r = parseMessage(response(200, 'OK', 'z9hG4bK1', 'REGISTER', extra));
     if (!r.ok || r.value.type !== 'response') throw new Error('bad vector');
-    return r.value;
+    return summarize(r.value);
   };
 
   it('takes the largest Contact expires parameter', () => {

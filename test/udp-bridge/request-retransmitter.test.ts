@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { RequestRetransmitter } from '../../udp-bridge/src/request-retransmitter.js';
 import { parseMessage } from '../../src/sip/parse.js';
-import type { SipRequest, SipResponse } from '../../src/sip/message.js';
+import { summarize } from '../../udp-bridge/src/sip-scan.js';
+import type { SipSummary } from '../../udp-bridge/src/sip-scan.js';
 
 /** Hand-driven timers: `advance(ms)` fires what is due. */
 function clock() {
@@ -39,16 +40,16 @@ function clock() {
   };
 }
 
-function parsed<T>(text: string): T {
+function parsed(text: string): SipSummary {
   const p = parseMessage(text);
   if (!p.ok) throw new Error(p.error.reason);
-  return p.value as T;
+  return summarize(p.value);
 }
 
 const request = (method: string) =>
-  parsed<SipRequest>(`${method} sip:cam@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK.x1\r\nFrom: <sip:p@r>;tag=1\r\nTo: <sip:cam@r>\r\nCall-ID: c\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`);
+  parsed(`${method} sip:cam@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK.x1\r\nFrom: <sip:p@r>;tag=1\r\nTo: <sip:cam@r>\r\nCall-ID: c\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`);
 const response = (status: number, method: string) =>
-  parsed<SipResponse>(`SIP/2.0 ${status} X\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK.x1\r\nFrom: <sip:p@r>;tag=1\r\nTo: <sip:cam@r>;tag=2\r\nCall-ID: c\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`);
+  parsed(`SIP/2.0 ${status} X\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK.x1\r\nFrom: <sip:p@r>;tag=1\r\nTo: <sip:cam@r>;tag=2\r\nCall-ID: c\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`);
 
 describe('RequestRetransmitter', () => {
   it('retransmits a MESSAGE at T1, 2·T1, 4·T1 … capped at T2 until a final response', () => {

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
-import type { SipRequest, SipResponse } from '../../src/sip/message.js';
+import { summarize } from '../../udp-bridge/src/sip-scan.js';
+import type { SipSummary } from '../../udp-bridge/src/sip-scan.js';
 import { ResponseCache, requestKey, responseKey } from '../../udp-bridge/src/retransmissions.js';
 import { invite, register, response } from './sip-vectors.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-function req(text: string): SipRequest {
+function req(text: string): SipSummary {
   const r = parseMessage(text);
   if (!r.ok || r.value.type !== 'request') throw new Error('bad vector');
-  return r.value;
+  return summarize(r.value);
 }
 
-function res(text: string): SipResponse {
+function res(text: string): SipSummary {
   const r = parseMessage(text);
   if (!r.ok || r.value.type !== 'response') throw new Error('bad vector');
-  return r.value;
+  return summarize(r.value);
 }
 
 function cache(): { c: ResponseCache; at: (t: number) => void } {

@@ -6,8 +6,6 @@
 import { networkInterfaces } from 'node:os';
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { parseMessage } from '../../src/sip/parse.js';
-import type { SipMessage } from '../../src/sip/message.js';
 import { MAX_UDP_PAYLOAD } from './config.js';
 import type { BridgeConfig, HostPort } from './config.js';
 import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON } from './control.js';
@@ -19,6 +17,7 @@ import type { Logger } from './log.js';
 import { Metrics, startMetricsServer } from './metrics.js';
 import type { MetricsServer } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { inspectMessage } from './sip-scan.js';
 
 /** How often idle flows, expired cache entries and refilled rate buckets are swept. */
 export const SWEEP_INTERVAL_MS = 1_000;
@@ -55,16 +54,13 @@ export interface BridgeDeps {
 /** True when a datagram holds only CR and LF octets (an RFC 5626 keep-alive, not a SIP message). */
 export function isCrlfOnly(bytes: Uint8Array): boolean {
   if (bytes.length === 0) return false;
-  for (const b of bytes) if (b !== 13 && b !== 10) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 13 && bytes[i] !== 10) return false;
   return true;
 }
 
-/** The SIP message in a datagram, or null when it should go upstream unparsed; 'not_sip' when it is garbage. */
-function inspect(bytes: Uint8Array): SipMessage | null | 'not_sip' {
-  const parsed = parseMessage(bytes);
-  if (parsed.ok) return parsed.value;
-  // A request with a readable start line and headers still goes up, so the Worker can answer 400/505 to it.
-  return parsed.error.request !== undefined ? null : 'not_sip';
+/** The {@link Source} of a datagram. */
+function sourceOf(rinfo: RemoteInfo): Source {
+  return { address: rinfo.address, port: rinfo.port, family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4' };
 }
 
 /**
@@ -112,26 +108,25 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
   const bound = socket.address();
   const advertise = advertisedAddress(config, bound.port);
 
-  const sendTo = (source: Source, bytes: Uint8Array): void => {
+  const sendTo = (address: string, port: number, bytes: Uint8Array): void => {
     if (closing !== null) return;
     if (bytes.length > MAX_UDP_PAYLOAD) {
       metrics.drop('oversized');
       return;
     }
     metrics.datagram('out', bytes.length);
-    socket.send(bytes, source.port, source.address, (err) => {
-      if (err) log.warn('udp send failed', { to: sourceKey(source), error: err.message });
+    socket.send(bytes, port, address, (err) => {
+      if (err) log.warn('udp send failed', { to: `${address}:${port}`, error: err.message });
     });
   };
 
-  const flowFor = (source: Source, key: string): Flow | null => {
-    const existing = flows.get(key);
-    if (existing !== undefined) return existing;
+  const openFlow = (source: Source, key: string): Flow | null => {
     if (flows.size >= config.maxFlows) {
       metrics.drop('flow_limit');
       return null;
     }
-    const flow = new Flow(source, { config, metrics, log, now, random, advertise, sendToDevice: (b) => sendTo(source, b) });
+    const { address, port } = source;
+    const flow = new Flow(source, key, { config, metrics, log, now, random, advertise, sendToDevice: (b) => sendTo(address, port, b) });
     flows.set(key, flow);
     log.info('flow opened', { flow: key });
     return flow;
@@ -139,26 +134,28 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
 
   const onDatagram = (bytes: Buffer, rinfo: RemoteInfo): void => {
     metrics.datagram('in', bytes.length);
-    const source: Source = { address: rinfo.address, port: rinfo.port, family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4' };
-    const key = sourceKey(source);
+    const key = rinfo.family === 'IPv4' ? `${rinfo.address}:${rinfo.port}` : sourceKey(sourceOf(rinfo));
+    const t = now();
+    let flow = flows.get(key);
     // Any datagram from the device, even one dropped below, shows it is alive (for its liveness limit).
-    flows.get(key)?.heard(now());
+    flow?.heard(t);
     if (bytes.length > maxBytes) return metrics.drop('oversized');
-    if (!limiter.allow(key)) return metrics.drop('rate_limited');
+    if (!limiter.allow(key, t)) return metrics.drop('rate_limited');
     if (isCrlfOnly(bytes)) {
       // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a CRLF pong, locally; a lone CRLF (a pong) needs nothing.
       metrics.keepalives++;
-      if (bytes.includes('\r\n\r\n')) sendTo(source, CRLF);
+      if (bytes.includes('\r\n\r\n')) sendTo(rinfo.address, rinfo.port, CRLF);
       return;
     }
-    const msg = inspect(bytes);
+    const msg = inspectMessage(bytes);
     if (msg === 'not_sip') {
       metrics.drop('not_sip');
       // A truncated SIP message may still carry credentials: redact before logging any of it.
       log.debug('dropped a datagram that is not SIP', { from: key, size: bytes.length, preview: redact(bytes.subarray(0, 200).toString('latin1')) });
       return;
     }
-    flowFor(source, key)?.fromDevice(bytes, msg);
+    flow ??= openFlow(sourceOf(rinfo), key) ?? undefined;
+    flow?.fromDevice(bytes, msg);
   };
 
   socket.on('message', (bytes, rinfo) => {

@@ -6,8 +6,6 @@
 
 import WebSocket from 'ws';
 import type { RawData } from 'ws';
-import type { SipMessage } from '../../src/sip/message.js';
-import { parseMessage } from '../../src/sip/parse.js';
 import type { BridgeConfig } from './config.js';
 import { isControlFrame, parseControlFrame } from './control.js';
 import type { Logger } from './log.js';
@@ -15,7 +13,8 @@ import type { Metrics } from './metrics.js';
 import { ResponseCache } from './retransmissions.js';
 import { RequestRetransmitter } from './request-retransmitter.js';
 import { grantedExpires } from './registration.js';
-import { sourceKey } from './source.js';
+import { inspectMessage } from './sip-scan.js';
+import type { SipSummary } from './sip-scan.js';
 import type { Source } from './source.js';
 import { T1_MS } from './config.js';
 
@@ -39,6 +38,8 @@ const CLOSE_GOING_AWAY = 1001;
 const CLOSE_GRACE_MS = 2_000;
 /** Largest message accepted from the Worker; anything bigger could not be sent as one datagram anyway. */
 const MAX_FRAME_BYTES = 256 * 1024;
+/** Options of every datagram sent upstream (one object, not one per send). */
+const BINARY = { binary: true } as const;
 
 /** Reconnect delay for the `attempt`-th consecutive failure: exponential, capped, ±50 % jitter. */
 export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: number): number {
@@ -79,11 +80,13 @@ export class Flow {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
 
+  /** @param id the flow's key, `sourceKey(source)` (passed in because the bridge has computed it already). */
   constructor(
     readonly source: Source,
+    id: string,
     private readonly deps: FlowDeps,
   ) {
-    this.id = sourceKey(source);
+    this.id = id;
     this.lastActivity = deps.now();
     this.lastHeard = this.lastActivity;
     this.cache = new ResponseCache(deps.config.retransmissionTtlMs, deps.now);
@@ -103,7 +106,7 @@ export class Flow {
   }
 
   /** A SIP datagram from the device (`msg` is its parse, for transaction matching); {@link heard} was called. */
-  fromDevice(bytes: Uint8Array, msg: SipMessage | null): void {
+  fromDevice(bytes: Uint8Array, msg: SipSummary | null): void {
     if (msg?.type === 'request') {
       const decision = this.cache.onRequest(msg);
       if (decision.action === 'absorb') {
@@ -162,7 +165,7 @@ export class Flow {
   private forward(bytes: Uint8Array): boolean {
     const ws = this.ws;
     if (ws !== null && ws.readyState === WebSocket.OPEN) {
-      ws.send(bytes, { binary: true });
+      ws.send(bytes, BINARY);
       return true;
     }
     const { bufferMessages, bufferBytes } = this.deps.config;
@@ -179,16 +182,14 @@ export class Flow {
   private fromWorker(bytes: Buffer): void {
     this.touch();
     this.deps.sendToDevice(bytes);
-    const parsed = parseMessage(bytes);
-    if (!parsed.ok) return;
-    if (parsed.value.type === 'request') {
-      this.retransmitter.sent(parsed.value, bytes);
+    const res = inspectMessage(bytes);
+    if (res === null || res === 'not_sip') return;
+    if (res.type === 'request') {
+      this.retransmitter.sent(res, bytes);
       return;
     }
-    const res = parsed.value;
     this.cache.onResponse(res, bytes);
-    const cseq = res.headers.get('cseq') ?? '';
-    if (res.status >= 200 && res.status < 300 && /\sREGISTER\s*$/i.test(cseq)) {
+    if (res.status >= 200 && res.status < 300 && /\sREGISTER\s*$/i.test(res.cseq ?? '')) {
       const seconds = grantedExpires(res);
       this.registeredUntil = seconds > 0 ? this.deps.now() + seconds * 1000 : 0;
     }
@@ -221,6 +222,8 @@ export class Flow {
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
       maxPayload: MAX_FRAME_BYTES,
+      // Frames from the Worker go to the device as bytes, so their UTF-8 is not our business (a GB2312 body).
+      skipUTF8Validation: true,
     });
     ws.binaryType = 'nodebuffer';
     this.ws = ws;
@@ -246,7 +249,7 @@ export class Flow {
     if (ws !== this.ws) return;
     this.openedAt = this.deps.now();
     this.deps.log.info('flow connected', { flow: this.id, attempt: this.attempts });
-    for (const bytes of this.pending) ws.send(bytes, { binary: true });
+    for (const bytes of this.pending) ws.send(bytes, BINARY);
     this.pending = [];
     this.pendingBytes = 0;
     this.awaitingPong = false;

@@ -49,9 +49,8 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  /** Admit one datagram from `source`? */
-  allow(source: string): boolean {
-    const now = this.now();
+  /** Admit one datagram from `source` at `now` (default: the clock)? */
+  allow(source: string, now = this.now()): boolean {
     let bucket = this.buckets.get(source);
     if (bucket === undefined) {
       bucket = new TokenBucket(this.ratePerSecond, this.burst, now);

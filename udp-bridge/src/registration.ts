@@ -3,18 +3,18 @@
  * @module
  */
 
-import type { SipResponse } from '../../src/sip/message.js';
 import { parseContactList } from '../../src/sip/name-addr.js';
+import type { SipSummary } from './sip-scan.js';
 
 /**
  * Longest registration a 2xx to REGISTER grants: Contact `expires` params, else the Expires header (seconds).
  * "The 200 (OK) response … contain[s] Contact header field values enumerating all current bindings"
  * (RFC 3261 §10.3 step 8), each with its expiration.
  */
-export function grantedExpires(res: SipResponse): number {
-  const header = Number(res.headers.get('expires') ?? '0');
+export function grantedExpires(res: SipSummary): number {
+  const header = Number(res.expires ?? '0');
   const fallback = Number.isFinite(header) ? header : 0;
-  const contacts = parseContactList(res.headers.getAll('contact'));
+  const contacts = parseContactList(res.contacts);
   if (!contacts.ok || contacts.value === '*' || contacts.value.length === 0) return 0;
   let max = 0;
   for (const c of contacts.value) {

@@ -6,8 +6,8 @@
  * doubling up to T2 until a final response; both give up after 64·T1.
  * @module
  */
-import type { SipRequest, SipResponse } from '../../src/sip/message.js';
-import { parseVia } from '../../src/sip/via.js';
+import type { SipSummary } from './sip-scan.js';
+import { viaIdentity } from './via-identity.js';
 
 /** Timers, injected so tests can drive them. */
 export interface Timers {
@@ -24,11 +24,10 @@ interface Entry {
 }
 
 /** The transaction key of a message: top Via branch and CSeq method (ACK/CANCEL are their own). */
-function keyOf(msg: SipRequest | SipResponse): string | null {
-  const via = msg.headers.values('via')[0];
-  const v = via ? parseVia(via) : null;
-  const branch = v?.ok ? v.value.params.get('branch') : null;
-  const method = (msg.headers.get('cseq') ?? '').trim().split(/\s+/)[1];
+function keyOf(msg: SipSummary): string | null {
+  const via = msg.topVia;
+  const branch = via ? viaIdentity(via)?.branch : null;
+  const method = (msg.cseq ?? '').trim().split(/\s+/)[1];
   return branch && method ? `${branch} ${method}` : null;
 }
 
@@ -51,7 +50,7 @@ export class RequestRetransmitter {
   }
 
   /** A request just went to the device: arm its retransmission timer (ACK never is). */
-  sent(req: SipRequest, bytes: Uint8Array): void {
+  sent(req: SipSummary, bytes: Uint8Array): void {
     if (req.method === 'ACK') return;
     const key = keyOf(req);
     if (key === null || this.entries.has(key)) return;
@@ -61,7 +60,7 @@ export class RequestRetransmitter {
   }
 
   /** A response came from the device: INVITE stops on any, others on a final one (then at most T2 apart). */
-  received(res: SipResponse): void {
+  received(res: SipSummary): void {
     const key = keyOf(res);
     const e = key === null ? undefined : this.entries.get(key);
     if (!e || key === null) return;

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { parseCSeq } from '../../src/sip/cseq.js';
-import { parseVia, viaBranch } from '../../src/sip/via.js';
+import type { SipSummary } from './sip-scan.js';
+import { viaIdentity } from './via-identity.js';
 
 /** What to do with a request from the device. */
 export type RequestDecision =
@@ -32,24 +32,21 @@ export const MAX_TRANSACTIONS_PER_FLOW = 256;
  */
 export function transactionKey(topVia: string | undefined, method: string): string | null {
   if (topVia === undefined) return null;
-  const via = parseVia(topVia);
-  if (!via.ok) return null;
-  const branch = viaBranch(via.value);
-  if (branch === null || branch === '') return null;
-  return `${branch}\n${via.value.host}:${via.value.port ?? ''}\n${method === 'ACK' ? 'INVITE' : method}`;
+  const via = viaIdentity(topVia);
+  if (via === null || via.branch === null || via.branch === '') return null;
+  return `${via.branch}\n${via.sentBy}\n${method === 'ACK' ? 'INVITE' : method}`;
 }
 
 /** Key of the transaction a request belongs to. */
-export function requestKey(req: SipRequest): string | null {
-  return transactionKey(req.headers.values('via')[0], req.method);
+export function requestKey(req: SipSummary): string | null {
+  return transactionKey(req.topVia, req.method);
 }
 
 /** Key of the transaction a response answers (method from CSeq, RFC 3261 §17.1.3). */
-export function responseKey(res: SipResponse): string | null {
-  const cseq = res.headers.get('cseq');
-  if (cseq === undefined) return null;
-  const parsed = parseCSeq(cseq);
-  return parsed.ok ? transactionKey(res.headers.values('via')[0], parsed.value.method) : null;
+export function responseKey(res: SipSummary): string | null {
+  if (res.cseq === undefined) return null;
+  const parsed = parseCSeq(res.cseq);
+  return parsed.ok ? transactionKey(res.topVia, parsed.value.method) : null;
 }
 
 /** Per-flow cache of responses to the device's requests, keyed by {@link transactionKey}. */
@@ -64,7 +61,7 @@ export class ResponseCache {
   ) {}
 
   /** Classify a request from the device; a first transmission is recorded as pending. */
-  onRequest(req: SipRequest): RequestDecision {
+  onRequest(req: SipSummary): RequestDecision {
     const key = requestKey(req);
     if (key === null) return { action: 'forward', key: null };
     const entry = this.live(key);
@@ -85,7 +82,7 @@ export class ResponseCache {
   }
 
   /** Remember a response the Worker sent to the device, if it answers a known transaction. */
-  onResponse(res: SipResponse, bytes: Uint8Array): void {
+  onResponse(res: SipSummary, bytes: Uint8Array): void {
     const key = responseKey(res);
     const entry = key === null ? undefined : this.live(key);
     if (entry === undefined) return;
