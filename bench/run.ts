@@ -18,7 +18,9 @@ import { ensureInstalled, startKamailio, type Kamailio } from './kamailio.js';
 import { runMemory, type MemoryResult } from './memory.js';
 import { fmt, fmtSummary, markdownTable, summarize } from './stats.js';
 import { findMaxRate, startBenchBridge, type UdpResult } from './udp-register.js';
-import { BENCH_BRIDGE_TOKEN, startWorker, type LocalWorker } from './worker.js';
+import { alternate, p50Ratio, trioErrors, trioMarkdown, type Trio } from './trio.js';
+import { agentPorts, runUdpLoadProcess } from './udp-load.js';
+import { BENCH_BRIDGE_TOKEN, startFloor, startWorker, type FloorWorker, type LocalWorker } from './worker.js';
 import { runWsRegister, type WsRegisterResult } from './ws-register.js';
 
 const argv = process.argv.slice(2);
@@ -28,9 +30,10 @@ const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 
 /** Sizes per mode. Users: b0…b999 for the load tests, then disjoint ranges for each memory size. */
 const SIZES = quick
-  ? { ws: [1, 2], wsReps: 1, wsMs: 1000, udpReps: 1, memory: [3], memoryIdleMs: 500, users: 10,
+  ? { ws: [1, 2], wsReps: 1, wsMs: 1000, udpReps: 1, memory: [3], memoryIdleMs: 500, users: 10, udpAgents: 2, udpMs: 1000,
       udp: { startRate: 5, maxRate: 10, factor: 2, stepSeconds: 1, bisections: 0, sockets: 2 } }
   : { ws: [1, 100, 1000], wsReps: 3, wsMs: 4000, udpReps: 3, memory: [1000, 10_000], memoryIdleMs: 5000, users: 1000,
+      udpAgents: 100, udpMs: 4000,
       udp: { startRate: 100, maxRate: 12000, factor: 1.6, stepSeconds: 2, bisections: 2, sockets: 4 } };
 const memoryFirstUser = (k: number) => SIZES.users + SIZES.memory.slice(0, k).reduce((a, b) => a + b, 0);
 
@@ -61,20 +64,6 @@ function machine(): string {
     `- wrangler's local trace collector (\`X_LOCAL_OBSERVABILITY\`): ${process.env.X_LOCAL_OBSERVABILITY === 'true' ? 'on' : 'off'}`,
     '- shared machine: other engineers ran tests on the same 2 cores during the run, so expect noise.',
   ].join('\n');
-}
-
-function wsMarkdown(rows: { n: number; ours: WsRegisterResult[]; kam: WsRegisterResult[] }[]): string {
-  const s = (rs: WsRegisterResult[], f: (r: WsRegisterResult) => number) => (rs.length ? fmtSummary(summarize(rs.map(f))) : 'n/a');
-  const sum = (rs: WsRegisterResult[], f: (r: WsRegisterResult) => number) => rs.reduce((a, r) => a + f(r), 0);
-  return markdownTable(
-    ['connections', 'ours REG/s', 'ours p50 ms', 'ours p99 ms', 'Kamailio REG/s', 'Kamailio p50 ms', 'Kamailio p99 ms', 'ours ÷ Kamailio', 'failed (ours/K)'],
-    rows.map(({ n, ours, kam }) => {
-      const ratio = kam.length ? summarize(ours.map((r) => r.regsPerSec)).median / summarize(kam.map((r) => r.regsPerSec)).median : NaN;
-      return [String(n), s(ours, (r) => r.regsPerSec), s(ours, (r) => r.p50Ms), s(ours, (r) => r.p99Ms),
-        s(kam, (r) => r.regsPerSec), s(kam, (r) => r.p50Ms), s(kam, (r) => r.p99Ms),
-        Number.isFinite(ratio) ? `**${ratio.toFixed(2)}×**` : 'n/a', `${sum(ours, (r) => r.failed)}/${sum(kam, (r) => r.failed)}`];
-    }),
-  );
 }
 
 function udpMarkdown(ours: UdpResult[], kam: UdpResult[]): string {
@@ -123,6 +112,7 @@ async function main(): Promise<void> {
   const haveKamailio = needServers && ensureInstalled('kamailio', ['kamailio', 'kamailio-websocket-modules']);
   const haveSipp = only.includes('udp') && ensureInstalled('sipp', ['sip-tester']);
   let worker: LocalWorker | null = null;
+  let floor: FloorWorker | null = null;
   let kam: Kamailio | null = null;
   try {
     if (needServers) {
@@ -132,43 +122,69 @@ async function main(): Promise<void> {
       await worker.provision(0, only.includes('memory') ? total : SIZES.users, 32);
       console.log(`provisioned users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       if (haveKamailio) kam = await startKamailio({ children: 2 });
+      if (only.includes('ws') || only.includes('udp')) floor = await startFloor();
     }
-    if (worker && only.includes('ws')) {
+    const log = (what: string) => (t: string, r: WsRegisterResult) =>
+      console.log(`${what}: ${t} ${fmt(r.regsPerSec)}/s p50 ${fmt(r.p50Ms)} ms${r.failed ? `, ${r.failed} failed` : ''}`);
+    if (worker && floor && only.includes('ws')) {
       const rows = [];
       for (const n of SIZES.ws) {
-        const ours: WsRegisterResult[] = [];
-        const kr: WsRegisterResult[] = [];
-        for (let r = 0; r < SIZES.wsReps; r++) {
-          const o = { connections: n, perConnection: 1e9, durationMs: SIZES.wsMs };
-          ours.push(await runWsRegister({ ...o, url: worker.ws }));
-          if (kam) kr.push(await runWsRegister({ ...o, url: kam.ws }));
-          console.log(`ws ${n}: ours ${fmt(ours.at(-1)!.regsPerSec)}/s, kamailio ${kr.length ? fmt(kr.at(-1)!.regsPerSec) : 'n/a'}/s`);
-        }
-        rows.push({ n, ours, kam: kr });
+        const o = { connections: n, perConnection: 1e9, durationMs: SIZES.wsMs };
+        const trio = await alternate(SIZES.wsReps, {
+          ours: () => runWsRegister({ ...o, url: worker!.ws }),
+          floor: () => runWsRegister({ ...o, url: floor!.ws }),
+          ...(kam ? { kam: () => runWsRegister({ ...o, url: kam!.ws }) } : {}),
+        }, log(`ws ${n}`));
+        if (trioErrors(trio)) console.error(`ws ${n}: ${trioErrors(trio)}`);
+        rows.push({ label: String(n), trio });
       }
-      section('2. REGISTER with digest over WebSocket', [wsMarkdown(rows), '',
+      section('2. REGISTER with digest over WebSocket', [trioMarkdown('connections', rows), '',
+        `- p50 latency of one registration, ours ÷ floor, at ${SIZES.ws[0]} connection: ${p50Ratio(rows[0]!.trio)}`,
+        '- floor: bench/floor/worker.ts, the runtime floor (one hibernatable-WebSocket object per connection answering the same exchange with fixed responses: no SIP parsing, no digest check, no storage), started by the same harness',
         `- each repetition: connect all, register each connection once (not counted), then every connection loops REGISTER → 401 → REGISTER+Authorization → 200 for ${SIZES.wsMs} ms;` +
-        ` ${SIZES.wsReps} repetitions, ours and Kamailio alternating; p50/p99 per repetition, median (min–max) across them`].join('\n'));
+        ` ${SIZES.wsReps} repetitions, ours, floor and Kamailio alternating (each repetition starts with the next target); p50/p99 per repetition, median (min–max) across them; ratios of the medians`].join('\n'));
     }
-    if (worker && only.includes('udp') && haveSipp) {
-      const { bridge, target } = await startBenchBridge(worker.ws, BENCH_BRIDGE_TOKEN);
-      const ours: UdpResult[] = [];
-      const kr: UdpResult[] = [];
+    if (worker && floor && only.includes('udp')) {
+      const ob = await startBenchBridge(worker.ws, BENCH_BRIDGE_TOKEN);
+      const fb = await startBenchBridge(floor.ws, BENCH_BRIDGE_TOKEN);
+      const ladder: Trio<UdpResult> = { ours: [], floor: [], kam: [] };
+      let load: Trio<WsRegisterResult> = { ours: [], floor: [], kam: [] };
       try {
-        for (let r = 0; r < SIZES.udpReps; r++) {
-          ours.push(await findMaxRate({ ...SIZES.udp, users: SIZES.users, target }));
-          if (kam) kr.push(await findMaxRate({ ...SIZES.udp, users: SIZES.users, target: `127.0.0.1:${kam.udpPort}` }));
-          console.log(`udp: ours ${ours.at(-1)!.bestRate}/s, kamailio ${kr.at(-1)?.bestRate ?? 'n/a'}/s`);
+        // The SIPp ladder first, as before this table existed: it then runs on AORs that carry only its binding.
+        for (let r = 0; haveSipp && r < SIZES.udpReps; r++) {
+          ladder.ours.push(await findMaxRate({ ...SIZES.udp, users: SIZES.users, target: ob.target }));
+          if (kam) ladder.kam.push(await findMaxRate({ ...SIZES.udp, users: SIZES.users, target: `127.0.0.1:${kam.udpPort}` }));
+          console.log(`udp ladder: ours ${ladder.ours.at(-1)!.bestRate}/s, kamailio ${ladder.kam.at(-1)?.bestRate ?? 'n/a'}/s`);
         }
+        // The same source ports for every run: each user agent keeps its address (and its bridge flow).
+        const ports = await agentPorts(SIZES.udpAgents);
+        const o = { ports, durationMs: SIZES.udpMs };
+        load = await alternate(SIZES.udpReps, {
+          ours: () => runUdpLoadProcess({ ...o, target: ob.target }),
+          floor: () => runUdpLoadProcess({ ...o, target: fb.target }),
+          ...(kam ? { kam: () => runUdpLoadProcess({ ...o, target: `127.0.0.1:${kam!.udpPort}` }) } : {}),
+        }, log(`udp ${SIZES.udpAgents} agents`));
+        if (trioErrors(load)) console.error(`udp: ${trioErrors(load)}`);
       } finally {
-        await bridge.close();
+        await Promise.all([ob.bridge.close(), fb.bridge.close()]);
       }
       const u = SIZES.udp;
-      section('3. REGISTER with digest over UDP (SIPp)', [udpMarkdown(ours, kr), '',
+      section('3. REGISTER with digest over UDP', [
+        `#### Closed loop, one socket per user agent (\`bench/udp-load.ts\`)`, '',
+        trioMarkdown('user agents', [{ label: String(SIZES.udpAgents), trio: load }]), '',
+        `- ${SIZES.udpAgents} user agents, each its own UDP socket with its own source port for the whole run (a device keeps its address; through the udp-bridge, one flow = one WebSocket each), users b0…b${SIZES.udpAgents - 1};` +
+        ` ours and the floor through the udp-bridge (\`startBridge\` in this process, per-source rate limit lifted, one bridge each; the generator runs in a child process), Kamailio straight to its UDP port`,
+        `- each repetition: register every agent once (not counted), then every agent loops REGISTER → 401 → REGISTER+Authorization (MD5, qop=auth) → 200, keeping its Call-ID and raising its CSeq, for ${SIZES.udpMs} ms;` +
+        ` one transaction outstanding per agent, no retransmission (5 s timeout = failed); ${SIZES.udpReps} repetitions, the three targets alternating; ratios of the medians`,
+        '', '#### Rate ladder (SIPp)', '',
+        haveSipp ? udpMarkdown(ladder.ours, ladder.kam) : 'n/a: SIPp is not installed', '',
         `- ${u.sockets} SIPp processes with \`-t u1\` side by side (${u.sockets} source ports, kept for every step of a repetition = bridge flows = WebSockets), each with its share of the rate and of the users, users b0…b${SIZES.users - 1};` +
         ` one uncounted warm-up step that registers every user once (then \`sync\` and a 3 s pause), then a rate ladder from ${u.startRate}/s ×${u.factor} (≤ ${u.maxRate}), ${u.stepSeconds} s of calls per step, then ${u.bisections} bisection steps;` +
         ` a step is clean when every call succeeded with no retransmission; ${SIZES.udpReps} repetitions`].join('\n'));
     }
+    // The floor's workerd would count as ours in the memory figures.
+    await floor?.close();
+    floor = null;
     if (worker && only.includes('memory')) {
       const rows = [];
       for (const [k, n] of SIZES.memory.entries()) {
@@ -184,6 +200,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await kam?.stop();
+    await floor?.close().catch((e: Error) => console.error(`closing the floor: ${e.message}`));
     await worker?.close().catch((e: Error) => console.error(`closing the Worker: ${e.message}`));
   }
   if (!quick || argv.includes('--write')) writeDoc(sections.join('\n\n'));
@@ -196,9 +213,11 @@ function writeDoc(generated: string): void {
   const old = existsSync(DOC) ? readFileSync(DOC, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
   const i = old.indexOf(begin);
   const j = old.indexOf(end);
-  // Sections not run this time (--only) keep their previous text.
+  // Sections not run this time (--only) keep their previous text; a numbered section replaces the one with
+  // its number even when its title changed.
+  const key = (title: string) => /^### \d+\./.exec(title)?.[0] ?? title;
   const split = (text: string) => new Map(text.split(/\n(?=### )/).filter((x) => x.startsWith('### '))
-    .map((x) => [x.slice(0, x.indexOf('\n')), x.trim()] as const));
+    .map((x) => [key(x.slice(0, x.indexOf('\n'))), x.trim()] as const));
   const merged = i >= 0 && j > i ? split(old.slice(i + begin.length, j)) : new Map<string, string>();
   for (const [title, text] of split(generated)) merged.set(title, text);
   generated = [...merged.entries()].sort(([a], [b]) => (a.startsWith('### Machine') ? -1 : b.startsWith('### Machine') ? 1 : a.localeCompare(b)))

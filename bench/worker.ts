@@ -1,6 +1,6 @@
 /**
  * Starts our Worker locally for the benchmarks (workerd via wrangler's test harness, as the e2e tests do)
- * and provisions the benchmark users through the admin API.
+ * and provisions the benchmark users through the admin API; starts the runtime floor (bench/floor/) the same way.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -23,8 +23,8 @@ export interface LocalWorker {
   close(): Promise<void>;
 }
 
-/** Start the Worker from ./wrangler.toml on a free port with benchmark secrets. */
-export async function startWorker(): Promise<LocalWorker> {
+/** Environment of every harness the benchmarks start (set before the first one starts). */
+function benchEnv(): void {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   // wrangler's local trace collector (the Local Explorer's observability) writes a trace of every event
   // (each WebSocket message, each RPC) to its own SQLite object: 7x the cost of a hibernatable message.
@@ -32,6 +32,43 @@ export async function startWorker(): Promise<LocalWorker> {
   process.env.X_LOCAL_OBSERVABILITY ??= 'false';
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.WRANGLER_LOG ??= 'warn';
+}
+
+/**
+ * Locally every live object holds SQLite files open (about 3 descriptors) besides its socket: try to lift
+ * workerd's descriptor limit for 10,000 devices (fails silently where the hard limit cannot be raised).
+ */
+function liftFileLimit(): void {
+  for (const p of descendants(process.pid, /^workerd/)) {
+    spawnSync('prlimit', ['--pid', String(p.pid), '--nofile=200000:200000'], { stdio: 'ignore' });
+  }
+}
+
+/** A running floor Worker (bench/floor/worker.ts). */
+export interface FloorWorker {
+  /** SIP WebSocket URL (`ws://127.0.0.1:<port>/sip`). */
+  ws: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the runtime floor from bench/floor/wrangler.toml, exactly as {@link startWorker} starts ours: same
+ * harness, same environment, the same bridge token. Its workerd is a second process tree under this one, so
+ * close it before measuring our memory.
+ */
+export async function startFloor(): Promise<FloorWorker> {
+  benchEnv();
+  const server = createTestHarness({
+    workers: [{ configPath: './bench/floor/wrangler.toml', secrets: { BRIDGE_TOKEN: BENCH_BRIDGE_TOKEN } }],
+  });
+  const { url } = await server.listen();
+  liftFileLimit();
+  return { ws: `${url.href.replace(/\/$/, '').replace(/^http/, 'ws')}/sip`, close: () => server.close() };
+}
+
+/** Start the Worker from ./wrangler.toml on a free port with benchmark secrets. */
+export async function startWorker(): Promise<LocalWorker> {
+  benchEnv();
   const server = createTestHarness({
     workers: [{
       configPath: './wrangler.toml',
@@ -43,11 +80,7 @@ export async function startWorker(): Promise<LocalWorker> {
     }],
   });
   const { url } = await server.listen();
-  // Locally every live object holds SQLite files open (about 3 descriptors) besides its socket: try to lift
-  // workerd's descriptor limit for 10,000 devices (fails silently where the hard limit cannot be raised).
-  for (const p of descendants(process.pid, /^workerd/)) {
-    spawnSync('prlimit', ['--pid', String(p.pid), '--nofile=200000:200000'], { stdio: 'ignore' });
-  }
+  liftFileLimit();
   const http = url.href.replace(/\/$/, '');
   const provisioned = new Set<number>();
   return {

@@ -59,6 +59,28 @@ export interface WsRegisterResult {
   errors: string[];
 }
 
+/**
+ * The `Authorization` value answering a REGISTER challenge for `user` (password {@link benchPassword}):
+ * MD5 or SHA-256 digest, qop=auth with nc=00000001 and a fresh cnonce, or the no-qop form. Shared by the
+ * WebSocket and the UDP generators (bench/udp-load.ts).
+ */
+export function digestAuthorization(user: string, wwwAuthenticate: string): string {
+  const ch = parseChallenge(wwwAuthenticate);
+  if (!ch.ok) throw new Error(`bad challenge: ${ch.error}`);
+  const c = ch.value;
+  const uri = `sip:${BENCH_DOMAIN}`;
+  const ha1 = computeHA1(c.algorithm, user, c.realm, benchPassword(user));
+  const cnonce = randomBytes(8).toString('hex');
+  const nc = '00000001';
+  const response = c.qop === 'auth'
+    ? computeDigestResponse({ algorithm: c.algorithm, ha1, method: 'REGISTER', uri, nonce: c.nonce, qop: 'auth', nc, cnonce })
+    : computeDigestResponse({ algorithm: c.algorithm, ha1, method: 'REGISTER', uri, nonce: c.nonce, qop: null });
+  return formatCredentials({
+    username: user, realm: c.realm, nonce: c.nonce, uri, response, algorithm: c.algorithm,
+    qop: c.qop, nc: c.qop ? nc : null, cnonce: c.qop ? cnonce : null, opaque: c.opaque ?? null,
+  });
+}
+
 /** One client connection with at most one outstanding transaction. */
 export class SipWsClient {
   readonly user: string;
@@ -125,20 +147,7 @@ export class SipWsClient {
     const t0 = performance.now();
     const first = await this.request(null, timeoutMs);
     if (first.status !== 401) throw new Error(`expected 401, got ${first.status} ${first.reason}`);
-    const ch = parseChallenge(first.headers.get('www-authenticate') ?? '');
-    if (!ch.ok) throw new Error(`bad challenge: ${ch.error}`);
-    const c = ch.value;
-    const uri = `sip:${BENCH_DOMAIN}`;
-    const ha1 = computeHA1(c.algorithm, this.user, c.realm, benchPassword(this.user));
-    const cnonce = randomBytes(8).toString('hex');
-    const nc = '00000001';
-    const response = c.qop === 'auth'
-      ? computeDigestResponse({ algorithm: c.algorithm, ha1, method: 'REGISTER', uri, nonce: c.nonce, qop: 'auth', nc, cnonce })
-      : computeDigestResponse({ algorithm: c.algorithm, ha1, method: 'REGISTER', uri, nonce: c.nonce, qop: null });
-    const auth = formatCredentials({
-      username: this.user, realm: c.realm, nonce: c.nonce, uri, response, algorithm: c.algorithm,
-      qop: c.qop, nc: c.qop ? nc : null, cnonce: c.qop ? cnonce : null, opaque: c.opaque ?? null,
-    });
+    const auth = digestAuthorization(this.user, first.headers.get('www-authenticate') ?? '');
     const second = await this.request(auth, timeoutMs);
     if (second.status !== 200) throw new Error(`expected 200, got ${second.status} ${second.reason}`);
     return performance.now() - t0;

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runParser } from '../../bench/parser.js';
 import { hasCommand, startKamailio, type Kamailio } from '../../bench/kamailio.js';
 import { runMemory } from '../../bench/memory.js';
+import { alternate, trioMarkdown } from '../../bench/trio.js';
+import { agentPorts, runUdpLoadProcess } from '../../bench/udp-load.js';
 import { findMaxRate, startBenchBridge } from '../../bench/udp-register.js';
-import { BENCH_BRIDGE_TOKEN, startWorker, type LocalWorker } from '../../bench/worker.js';
+import { BENCH_BRIDGE_TOKEN, startFloor, startWorker, type FloorWorker, type LocalWorker } from '../../bench/worker.js';
 import { runWsRegister } from '../../bench/ws-register.js';
 
 const haveKamailio = hasCommand('kamailio');
@@ -16,14 +18,17 @@ const haveSipp = hasCommand('sipp');
 const tiny = { users: 2, sockets: 1, startRate: 2, maxRate: 2, factor: 2, stepSeconds: 1, bisections: 0 };
 
 let worker: LocalWorker;
+let floor: FloorWorker;
 let kam: Kamailio | null = null;
 beforeAll(async () => {
   worker = await startWorker();
+  floor = await startFloor();
   await worker.provision(0, 4);
   if (haveKamailio) kam = await startKamailio({ children: 1, shmMb: 64 });
 });
 afterAll(async () => {
   await kam?.stop();
+  await floor?.close();
   await worker?.close();
 });
 
@@ -39,6 +44,43 @@ describe('bench harness at tiny size', () => {
     const r = await runWsRegister({ url: worker.ws, connections: 1, perConnection: 2, durationMs: 30_000 });
     expect(r).toMatchObject({ connections: 1, completed: 2, failed: 0 });
     expect(r.p99Ms).toBeGreaterThan(0);
+  });
+
+  it('ws-register: ours and the floor alternating, in one table', async () => {
+    const o = { connections: 1, perConnection: 2, durationMs: 30_000 };
+    const trio = await alternate(2, {
+      ours: () => runWsRegister({ ...o, url: worker.ws }),
+      floor: () => runWsRegister({ ...o, url: floor.ws }),
+    });
+    expect(trio.ours).toHaveLength(2);
+    for (const r of trio.floor) expect(r).toMatchObject({ connections: 1, completed: 2, failed: 0 });
+    expect(trioMarkdown('connections', [{ label: '1', trio }])).toContain('| 1 |');
+  });
+
+  it('floor: a bridge connection needs the bridge token', async () => {
+    const headers = { authorization: 'Bearer wrong', 'x-bridge-source': '127.0.0.1:5999' };
+    await expect(runWsRegister({ url: floor.ws, connections: 1, perConnection: 1, durationMs: 5_000, headers })).rejects.toThrow(/401/);
+  });
+
+  it('udp-load: 2 user agents through the udp-bridge to ours and to the floor', async () => {
+    const ports = await agentPorts(2);
+    for (const upstream of [worker.ws, floor.ws]) {
+      const { bridge, target } = await startBenchBridge(upstream, BENCH_BRIDGE_TOKEN);
+      try {
+        const r = await runUdpLoadProcess({ target, ports, durationMs: 200 });
+        expect(r).toMatchObject({ connections: 2, failed: 0 });
+        expect(r.completed).toBeGreaterThan(0);
+        expect(bridge.flowCount()).toBe(2);
+      } finally {
+        await bridge.close();
+      }
+    }
+  });
+
+  it.skipIf(!haveKamailio)('udp-load: 2 user agents against Kamailio', async () => {
+    const r = await runUdpLoadProcess({ target: `127.0.0.1:${kam!.udpPort}`, ports: await agentPorts(2), durationMs: 200 });
+    expect(r).toMatchObject({ connections: 2, failed: 0 });
+    expect(r.completed).toBeGreaterThan(0);
   });
 
   it.skipIf(!haveKamailio)('ws-register: 1 connection × 2 registrations against Kamailio', async () => {
