@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
 import { backoffDelay } from '../../udp-bridge/src/flow.js';
-import { grantedExpires } from '../../udp-bridge/src/registration.js';
+import { GrantedExpiresMemo, grantedExpires } from '../../udp-bridge/src/registration.js';
 import { summarize } from '../../udp-bridge/src/sip-scan.js';
 import { sourceKey } from '../../udp-bridge/src/source.js';
 import { response } from './sip-vectors.js';
@@ -41,5 +41,21 @@ describe('grantedExpires', () => {
 
   it('is 0 without contacts (all bindings removed)', () => {
     expect(grantedExpires(ok(['Expires: 0']))).toBe(0);
+  });
+
+  it('gives the same answers through its memo as without, when the Contact list or Expires changes', () => {
+    const memo = new GrantedExpiresMemo();
+    const seq = [
+      ['Contact: <sip:a@1.2.3.4>;expires=600'],
+      ['Contact: <sip:a@1.2.3.4>;expires=600'],
+      ['Contact: <sip:a@1.2.3.4>;expires=60'],
+      ['Contact: <sip:a@1.2.3.4>', 'Expires: 120'],
+      ['Contact: <sip:a@1.2.3.4>', 'Expires: 30'],
+      ['Contact: <sip:a@1.2.3.4>', 'Contact: <sip:b@1.2.3.4>;expires=900', 'Expires: 30'],
+      ['Expires: 0'],
+      ['Contact: <sip:a@1.2.3.4>;expires=600'],
+    ];
+    for (const extra of seq) expect(memo.of(ok(extra)), extra.join(' ')).toBe(grantedExpires(ok(extra)));
+    expect(seq.map((e) => memo.of(ok(e)))).toEqual([600, 600, 60, 120, 30, 900, 0, 600]);
   });
 });

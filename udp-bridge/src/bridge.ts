@@ -5,6 +5,8 @@
 
 import { networkInterfaces } from 'node:os';
 import { createSocket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { MAX_UDP_PAYLOAD } from './config.js';
 import type { BridgeConfig, HostPort } from './config.js';
@@ -58,6 +60,16 @@ export function isCrlfOnly(bytes: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * dgram's address lookup before each send: the bridge only sends to addresses it received from, IP literals,
+ * so it answers at once, where `dns.lookup` would defer every datagram by a tick. Names still go to DNS.
+ */
+function literalLookup(host: string, options: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(host);
+  if (family !== 0) cb(null, host, family);
+  else dnsLookup(host, options as number, cb);
+}
+
 /** The {@link Source} of a datagram. */
 function sourceOf(rinfo: RemoteInfo): Source {
   return { address: rinfo.address, port: rinfo.port, family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4' };
@@ -96,7 +108,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     return n;
   };
 
-  const socket: Socket = createSocket({ type: config.listen.host.includes(':') ? 'udp6' : 'udp4' });
+  const socket: Socket = createSocket({ type: config.listen.host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(config.listen.port, config.listen.host, () => {
@@ -115,9 +127,11 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
       return;
     }
     metrics.datagram('out', bytes.length);
-    socket.send(bytes, port, address, (err) => {
-      if (err) log.warn('udp send failed', { to: `${address}:${port}`, error: err.message });
-    });
+    socket.send(bytes, port, address, afterSend);
+  };
+  // One callback for every send (the error names the address): without one, dgram drops send errors silently.
+  const afterSend = (err: Error | null): void => {
+    if (err) log.warn('udp send failed', { error: err.message });
   };
 
   const openFlow = (source: Source, key: string): Flow | null => {

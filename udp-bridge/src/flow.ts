@@ -12,7 +12,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { ResponseCache } from './retransmissions.js';
 import { RequestRetransmitter } from './request-retransmitter.js';
-import { grantedExpires } from './registration.js';
+import { GrantedExpiresMemo } from './registration.js';
 import { inspectMessage } from './sip-scan.js';
 import type { SipSummary } from './sip-scan.js';
 import type { Source } from './source.js';
@@ -64,6 +64,7 @@ export class Flow {
   livenessTimeoutMs: number | null = null;
   /** The device's registration is valid until then (ms); 0 when not registered through this flow. */
   registeredUntil = 0;
+  private readonly granted = new GrantedExpiresMemo();
   readonly cache: ResponseCache;
   /** Retransmits requests the Worker sends to the device until it answers (UDP is lossy). */
   readonly retransmitter: RequestRetransmitter;
@@ -190,7 +191,7 @@ export class Flow {
     }
     this.cache.onResponse(res, bytes);
     if (res.status >= 200 && res.status < 300 && /\sREGISTER\s*$/i.test(res.cseq ?? '')) {
-      const seconds = grantedExpires(res);
+      const seconds = this.granted.of(res);
       this.registeredUntil = seconds > 0 ? this.deps.now() + seconds * 1000 : 0;
     }
   }

@@ -24,3 +24,25 @@ export function grantedExpires(res: SipSummary): number {
   }
   return max;
 }
+
+/**
+ * {@link grantedExpires} with a memory of the last answer: a device refreshing its registration gets the same
+ * Contact list back each time, so most 2xx need no Contact parse. Exact: the result depends on nothing else.
+ */
+export class GrantedExpiresMemo {
+  private contacts: readonly string[] | null = null;
+  private expires: string | undefined;
+  private seconds = 0;
+
+  /** The longest registration `res` grants, in seconds. */
+  of(res: SipSummary): number {
+    const last = this.contacts;
+    if (last !== null && res.expires === this.expires && last.length === res.contacts.length && last.every((c, i) => c === res.contacts[i])) {
+      return this.seconds;
+    }
+    this.seconds = grantedExpires(res);
+    this.contacts = res.contacts;
+    this.expires = res.expires;
+    return this.seconds;
+  }
+}

@@ -75,6 +75,11 @@ const enum Name {
   ContentLength,
 }
 
+/** `b[s, e)` as latin1 text: Buffer's own slice method, without `toString`'s argument handling. */
+function latin1(b: Buffer, s: number, e: number): string {
+  return (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(s, e);
+}
+
 /** Lower-case ASCII letter at `i`. */
 function lower(b: Buffer, i: number): number {
   return b[i]! | 0x20;
@@ -148,7 +153,7 @@ export function scanMessage(b: Buffer): SipSummary | null {
     if (i === 0 || b[i] !== SP) return null;
     const uri = b[i + 1]!;
     if (lineEnd - 8 <= i + 1 || uri <= SP || uri > 126 || b[lineEnd - 8] !== SP || !isSip20(b, lineEnd - 7)) return null;
-    method = b.toString('latin1', 0, i);
+    method = latin1(b, 0, i);
   }
   const response = status !== 0;
   const ok2xx = status >= 200 && status < 300;
@@ -192,13 +197,13 @@ export function scanMessage(b: Buffer): SipSummary | null {
           // Several entries in one line, or quoting: leave the list splitting to the parser.
           for (let i = vs; i < ve; i++) if (b[i] === COMMA || b[i] === DQUOTE) return null;
           if (ve === vs) return null;
-          topVia = b.toString('latin1', vs, ve);
+          topVia = latin1(b, vs, ve);
         }
       } else if (name === Name.CSeq) {
-        cseq ??= b.toString('latin1', vs, ve);
+        cseq ??= latin1(b, vs, ve);
       } else if (ok2xx) {
-        if (name === Name.Contact) contacts.push(b.toString('latin1', vs, ve));
-        else expires ??= b.toString('latin1', vs, ve);
+        if (name === Name.Contact) contacts.push(latin1(b, vs, ve));
+        else expires ??= latin1(b, vs, ve);
       }
     }
     pos = lf + 1;
