@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import type { Env } from '../env.js';
-import { FLOW_HEADERS } from '../objects/flow-object.js';
+import { FLOW_HEADERS } from '../transport/flow.js';
 import { timingSafeEqual } from '../auth/hash.js';
 import { newFlowStub, udpFlowStub } from '../objects/stubs.js';
 

@@ -121,3 +121,11 @@ export function mergeLeased(bindings: readonly Binding[], leased: readonly Bindi
 export function withViews(bindings: readonly Binding[], views: ReadonlyMap<string, FlowView>): Binding[] {
   return bindings.filter((b) => !views.get(b.flowId)?.gone).map((b) => views.get(b.flowId)?.lease?.bindings.find((l) => l.key === b.key) ?? b);
 }
+
+/** A device as the API shows it, with the last keepalive and the registration's real end from its flow. */
+export function deviceWithViews<V extends DeviceState>(view: V, live: readonly Binding[], views: ReadonlyMap<string, FlowView>): V {
+  const device = [...views.values()].map((v) => v.lease?.device).find((d) => d);
+  const held = withViews(live, views);
+  const until = held.length > 0 ? Math.max(...held.map((b) => b.expiresAt)) : null;
+  return { ...view, lastKeepaliveAt: device?.lastKeepaliveAt ?? view.lastKeepaliveAt, registrationExpiresAt: view.online ? until : view.registrationExpiresAt };
+}

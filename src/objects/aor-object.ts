@@ -24,9 +24,7 @@ import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
 import { MetricsBuffer } from './metrics-buffer.js';
 import { shardOf } from './metrics-object.js';
 import { flowStub, gbDirectoryStub, metricsShard } from './stubs.js';
-import { directoryEntry, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
-
-export type { AorRegisterInput, AorRegisterReply, BindingView, VerifiedCredentials } from './aor-leases.js';
+import { deviceWithViews, directoryEntry, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
 export class AorObject extends DurableObject<Env> {
@@ -202,12 +200,7 @@ export class AorObject extends DurableObject<Env> {
   /** GB28181 RPC: the device's state and channels (last keepalive and expiry from its flow), or null. */
   async gbDevice(): Promise<gbOps.DeviceView | null> {
     const view = gbOps.view(this.#gbHost());
-    if (!view) return null;
-    const views = await this.#flowViews(Date.now());
-    const device = [...views.values()].map((v) => v.lease?.device).find((d) => d);
-    const held = withViews(this.#live(), views);
-    const until = held.length > 0 ? Math.max(...held.map((b) => b.expiresAt)) : null;
-    return { ...view, lastKeepaliveAt: device?.lastKeepaliveAt ?? view.lastKeepaliveAt, registrationExpiresAt: view.online ? until : view.registrationExpiresAt };
+    return view && deviceWithViews(view, this.#live(), await this.#flowViews(Date.now()));
   }
 
   /** GB28181 RPC: send a query and wait (bounded) for the answer. */

@@ -11,38 +11,29 @@ import { readConfig, type Config } from '../config.js';
 import { log } from '../log.js';
 import { SipError } from '../sip/errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
-import { ALLOW, methodLabel } from '../sip/methods.js';
+import { CAPABILITIES, methodLabel } from '../sip/methods.js';
 import { parseMessage } from '../sip/parse.js';
 import { createResponse, errorResponse } from '../sip/response.js';
-import { validateRequest, validateResponse } from '../sip/validate.js';
-import { parseBranch } from '../proxy/branch.js';
+import { validateRequest } from '../sip/validate.js';
 import { checkExtensions } from '../proxy/request-checks.js';
-import { applyLeaseUpdate, holdsLiveBinding, type Lease, type LeaseUpdate } from '../registrar/lease.js';
-import { livenessTimeoutMs } from '../gb28181/device.js';
-import type { Flow, FlowTransport } from '../transport/flow.js';
-import { LIVENESS_CLOSE_CODE, livenessFrame } from '../transport/liveness.js';
+import { holdsLiveBinding, type LeaseUpdate } from '../registrar/lease.js';
+import { flowFromUpgrade, type Flow } from '../transport/flow.js';
+import { decideFrame } from '../transport/frame-decision.js';
+import { closeEffect } from '../transport/liveness.js';
 import { stampReceived } from '../transport/received.js';
-import { classifyFrame, encodeFrame } from '../transport/ws-frames.js';
+import { encodeFrame } from '../transport/ws-frames.js';
 import { FlowLimits } from '../transport/flow-limits.js';
 import { NonceCounts } from '../auth/nonce-counts.js';
-import { UdpFlowAors } from './udp-flow-aors.js';
+import { FlowAors, UdpFlowAors } from './udp-flow-aors.js';
 import { FlowRouter, type FlowHost } from './flow-routing.js';
 import { handleRegister, type RegisterHost } from './flow-register.js';
 import { deviceMessage, type DeviceHost } from './flow-device.js';
 import type { AorRegisterReply, FlowView } from './aor-leases.js';
 import { AttachmentCache, type FlowAttachment } from './attachments.js';
-import { aorStub, aorStubById, flowStub, metricsShard } from './stubs.js';
-import { MetricsBuffer } from './metrics-buffer.js';
-import { shardOf } from './metrics-object.js';
+import { FlowCounters } from './flow-counters.js';
+import { FlowLeases } from './flow-leases.js';
+import { aorStub } from './stubs.js';
 import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
-
-/** Headers the Worker sets when it hands an upgrade to a flow (never trusted from clients). */
-export const FLOW_HEADERS = {
-  transport: 'x-edge-flow-transport',
-  ip: 'x-edge-flow-ip',
-  port: 'x-edge-flow-port',
-  advertise: 'x-edge-flow-advertise',
-} as const;
 
 /** A WebSocket connection's object. Named by a unique id per connection, or `udp:ip:port` when bridged. */
 export class FlowObject extends DurableObject<Env> {
@@ -51,15 +42,15 @@ export class FlowObject extends DurableObject<Env> {
   #dropped = 0;
   /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
   readonly #router = new FlowRouter();
-  #metrics: MetricsBuffer | null = null;
   readonly #limits: FlowLimits;
   /** Set when the peer failed authentication too often: the connection closes after the answer. */
   #banned = false;
   /** Nonce counts of this flow's nonces since the object woke (memory only: older nonces get stale=true). */
   readonly #nonces: NonceCounts;
   readonly #attachments = new AttachmentCache();
-  /** A bridged UDP flow's AORs (unused by WebSocket flows, which then never touch storage). */
-  readonly #udpAors: UdpFlowAors;
+  readonly #leases = new FlowLeases(this.#attachments);
+  readonly #counters: FlowCounters;
+  readonly #aors: FlowAors;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
 
@@ -68,8 +59,10 @@ export class FlowObject extends DurableObject<Env> {
     this.#config = readConfig(env);
     this.#limits = new FlowLimits(this.#config.flowLimits, Date.now());
     this.#nonces = new NonceCounts(Date.now(), this.#config.nonceTtlMs);
-    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'FlowObject', (n, by) => this.#counters().inc(n, Date.now(), by), () => this.#flushMetrics(true));
-    this.#udpAors = new UdpFlowAors(countedSql(ctx.storage.sql, this.#ledger), () => ctx.getWebSockets().flatMap((ws) => this.#attachments.get(ws)?.aors ?? []));
+    this.#counters = new FlowCounters(ctx, env, this.#attachments, this.#config.ledger ? { events: 1, ageMs: 0 } : this.#config.metricsFlush);
+    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'FlowObject', (n, by) => this.#counters.inc(n, by), () => this.#counters.settle(this.#socket(), true));
+    const udp = new UdpFlowAors(countedSql(ctx.storage.sql, this.#ledger), () => ctx.getWebSockets().flatMap((ws) => this.#attachments.get(ws)?.aors ?? []));
+    this.#aors = new FlowAors(this.#attachments, udp);
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
   }
@@ -82,24 +75,16 @@ export class FlowObject extends DurableObject<Env> {
     }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    const port = Number.parseInt(request.headers.get(FLOW_HEADERS.port) ?? '', 10);
-    const flow: Flow = {
-      id: this.ctx.id.toString(),
-      transport: (request.headers.get(FLOW_HEADERS.transport) ?? 'WS') as FlowTransport,
-      remoteIp: request.headers.get(FLOW_HEADERS.ip) ?? '0.0.0.0',
-      remotePort: Number.isInteger(port) && port > 0 && port < 65536 ? port : null,
-      advertise: request.headers.get(FLOW_HEADERS.advertise),
-      connectedAt: Date.now(),
-    };
+    const flow = flowFromUpgrade((name) => request.headers.get(name), this.ctx.id.toString(), Date.now());
     // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones, and the
     // AORs registered on the flow, whose bindings outlived the old socket, are in storage.
-    if (flow.transport === 'UDP') this.#udpAors.load();
-    const metrics = this.#counters().pending;
+    if (flow.transport === 'UDP') this.#aors.udp.load();
+    const metrics = this.#counters.buffer.pending;
     for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
     this.ctx.acceptWebSocket(server);
     this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null });
-    this.#count(`sip_connections_opened_total{transport="${flow.transport}"}`);
-    this.#flushMetrics(true);
+    this.#counters.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
+    this.#counters.settle(server, true);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
   }
 
@@ -108,8 +93,7 @@ export class FlowObject extends DurableObject<Env> {
     try {
       await this.#onFrame(ws, data);
     } finally {
-      this.#flushMetrics(this.#ledger.enabled);
-      this.#keepMetrics(ws);
+      this.#counters.settle(ws, this.#ledger.enabled);
     }
   }
 
@@ -117,11 +101,11 @@ export class FlowObject extends DurableObject<Env> {
   async deliver(data: string | Uint8Array, forAor?: string): Promise<boolean> {
     const ws = this.#socket();
     if (!ws) return false;
-    const lease = forAor ? this.#attachments.get(ws)?.leases[forAor] : undefined;
+    const lease = forAor ? this.#leases.get(ws, forAor) : null;
     if (lease && !holdsLiveBinding(lease, Date.now())) {
       // The binding lapsed here while the AOR still holds it to the lease's horizon: tell the AOR.
       this.ctx.waitUntil(aorStub(this.env, forAor!).flowClosed(this.ctx.id.toString()).catch(() => undefined));
-      this.#setLease(ws, forAor!, null);
+      this.#leases.set(ws, forAor!, null);
       return false;
     }
     ws.send(data);
@@ -136,19 +120,13 @@ export class FlowObject extends DurableObject<Env> {
 
   /** RPC from an AOR: its lease here is revoked (null) or sees other contacts now. */
   async leaseUpdate(aor: string, update: LeaseUpdate): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) {
-      const lease = this.#attachments.get(ws)?.leases[aor];
-      if (lease) this.#setLease(ws, aor, applyLeaseUpdate(lease, update));
-    }
+    this.#leases.update(this.ctx.getWebSockets(), aor, update);
   }
 
   /** RPC from an AOR: what this flow holds for it (real expiries, last keepalive), or that it is gone. */
   async leaseView(aor: string): Promise<FlowView> {
-    const ws = this.#socket();
     // A bridged flow (named after the device address) outlives its sockets; a WebSocket flow dies with its one.
-    if (!ws) return { gone: this.ctx.id.name === undefined, lease: null };
-    const lease = this.#attachments.get(ws)?.leases[aor];
-    return { gone: false, lease: lease ? { bindings: lease.bindings, device: lease.device } : null };
+    return this.#leases.view(this.#socket(), aor, this.ctx.id.name !== undefined);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -176,95 +154,55 @@ export class FlowObject extends DurableObject<Env> {
     const att = this.#attachments.get(ws);
     if (!att) return;
     const { flow } = att;
-    if (flow.transport !== 'UDP') {
-      await Promise.all(att.aors.map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
-    } else if (code === LIVENESS_CLOSE_CODE) {
-      // A bridged device's bindings outlive the socket; silence makes it offline (GB/T 28181 §9.6).
-      await this.#silent();
-    } else if (att.liveness !== null && this.#socket() === null) {
+    const effect = closeEffect(flow.transport, code, att.liveness, this.#socket() !== null);
+    if (effect === 'unbind') await Promise.all(att.aors.map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
+    if (effect === 'silent') await this.#silent();
+    if (effect === 'watch') {
       this.#ledger.alarmSet();
-      await this.ctx.storage.setAlarm(Date.now() + att.liveness);
+      await this.ctx.storage.setAlarm(Date.now() + att.liveness!);
     }
-    log('info', 'flow closed', { flow: flow.id, code, aors: flow.transport === 'UDP' ? this.#udpAors.size : att.aors.length });
-    this.#count(`sip_connections_closed_total{transport="${flow.transport}"}`);
-    this.#flushMetrics(true);
+    log('info', 'flow closed', { flow: flow.id, code, aors: flow.transport === 'UDP' ? this.#aors.udp.size : att.aors.length });
+    this.#counters.inc(`sip_connections_closed_total{transport="${flow.transport}"}`);
+    this.#counters.settle(null, true);
   }
 
   /** Tell the GB devices' AORs on this bridged flow that the device fell silent. */
   async #silent(): Promise<void> {
-    const realm = this.#config.gb?.realm;
-    const devices = realm ? [...this.#udpAors.load()].filter((aor) => aor.endsWith(`@${realm}`)) : [];
+    const devices = this.#aors.devices(this.#config.gb?.realm);
     await Promise.all(devices.map((aor) => aorStub(this.env, aor).flowSilent(this.ctx.id.toString()).catch(() => undefined)));
   }
 
+  /** Frame in → one pure decision (`decideFrame`) → effects; requests and responses go on to their handlers. */
   async #onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const att = this.#attachments.get(ws)!;
-    const frame = classifyFrame(data);
-    if (frame.kind === 'keepalive') {
-      if (frame.reply !== null) ws.send(frame.reply);
+    const d = decideFrame(data, () => this.#limits.admit(Date.now()));
+    if (d.kind === 'keepalive') {
+      if (d.reply !== null) ws.send(d.reply);
       return;
     }
-    if (frame.kind === 'too-large') {
-      const head = parseMessage(frame.head);
-      const req = head.ok ? (head.value.type === 'request' ? head.value : undefined) : head.error.request;
-      if (req) this.#send(ws, errorResponse(req, new SipError(400, `Bad Request (message over the 65536-byte frame limit)`)));
-      else this.#drop(att.flow, `frame of ${frame.bytes} bytes over the limit`);
-      return;
+    if (d.kind === 'shed') return this.#counters.inc('sip_rate_limited_total');
+    if (d.kind === 'drop') return this.#drop(att.flow, d.reason);
+    if (d.kind === 'answer') {
+      if (d.counter) this.#counters.inc(d.counter);
+      return this.#send(ws, d.response);
     }
-    const admitted = this.#limits.admit(Date.now());
-    const parsed = parseMessage(frame.data);
-    if (!admitted) {
-      // Over the connection's rate: a request still gets an answer, so a well-behaved client backs off.
-      this.#count('sip_rate_limited_total');
-      const req = parsed.ok ? (parsed.value.type === 'request' ? parsed.value : undefined) : parsed.error.request;
-      if (req && req.method !== 'ACK') this.#send(ws, errorResponse(req, new SipError(503, 'Service Unavailable (rate limit)', [['Retry-After', '5']])));
-      return;
-    }
-    if (!parsed.ok) {
-      const { request, reason, status } = parsed.error;
-      if (request) this.#send(ws, errorResponse(request, new SipError(status, reason)));
-      else this.#drop(att.flow, reason);
-      return;
-    }
-    const msg: SipMessage = parsed.value;
-    this.#count(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
+    const msg = d.message;
+    this.#counters.inc(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
     if (msg.type === 'response') {
-      await this.#onResponse(att, msg);
+      const dropped = await this.#router.relay(msg, { env: this.env, flow: att.flow });
+      if (dropped) this.#drop(att.flow, dropped);
       return;
     }
     const res = await this.#onRequest(ws, att, msg);
     if (res) {
-      this.#count(`sip_local_responses_total{status="${res.status}"}`);
+      this.#counters.inc(`sip_local_responses_total{status="${res.status}"}`);
       this.#send(ws, res);
     }
-    this.#tellLiveness(ws);
+    this.#leases.tellLiveness(ws, this.#config.gb, () => this.#aors.udp.load());
     if (this.#banned) {
-      this.#count('sip_connections_banned_total');
+      this.#counters.inc('sip_connections_banned_total');
       log('warn', 'too many failed authentications, closing', { flow: att.flow.id });
       ws.close(1008, 'too many failed authentications');
-    }
-  }
-
-  /**
-   * A response from this flow's peer to a request we forwarded to it: our Via names the object holding the
-   * transaction (RFC 3261 §16.7 step 3: remove our Via, then hand the response to that transaction).
-   */
-  async #onResponse(att: FlowAttachment, res: SipResponse): Promise<void> {
-    const checked = validateResponse(res);
-    const branch = checked.ok ? checked.value.vias[0]?.params.get('branch') : null;
-    const info = parseBranch(branch);
-    // A proxied request's response still carries the caller's Via under ours; the platform's own requests have only ours.
-    if (!checked.ok || !info || (info.origin === 'flow' && checked.value.vias.length < 2)) {
-      this.#drop(att.flow, checked.ok ? 'response not for us' : checked.error);
-      return;
-    }
-    res.headers.shift('via');
-    try {
-      if (info.origin === 'flow' && info.objectId === att.flow.id) this.#router.onBranchResponse(branch!, res);
-      else if (info.origin === 'flow') await flowStub(this.env, info.objectId).onBranchResponse(branch!, encodeFrame(res));
-      else await aorStubById(this.env, info.objectId).onBranchResponse(branch!, encodeFrame(res));
-    } catch (err) {
-      this.#drop(att.flow, `response could not be relayed: ${String(err)}`);
     }
   }
 
@@ -283,11 +221,8 @@ export class FlowObject extends DurableObject<Env> {
           if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return await deviceMessage(this.#deviceHost(ws, att), req, ess, Date.now());
           return await this.#router.route(req, ess, this.#host(ws, att));
         case 'OPTIONS':
-          if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, this.#host(ws, att))) {
-            return createResponse(req, 200, {
-              headers: [['Allow', ALLOW], ['Accept', 'application/sdp, text/plain, application/MANSCDP+xml'], ['Supported', 'path, outbound']],
-            });
-          }
+          // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
+          if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, this.#host(ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
           return await this.#router.route(req, ess, this.#host(ws, att));
         default:
           return await this.#router.route(req, ess, this.#host(ws, att));
@@ -301,9 +236,9 @@ export class FlowObject extends DurableObject<Env> {
 
   #leaseHost(ws: WebSocket) {
     return {
-      lease: (aor: string): Lease | null => this.#attachments.get(ws)?.leases[aor] ?? null,
-      setLease: (aor: string, lease: Lease | null) => this.#setLease(ws, aor, lease),
-      canHoldLease: (aor: string) => AttachmentCache.hasRoom(this.#attachments.get(ws)!, aor),
+      lease: (aor: string) => this.#leases.get(ws, aor),
+      setLease: (aor: string, lease: Parameters<FlowLeases['set']>[2]) => this.#leases.set(ws, aor, lease),
+      canHoldLease: (aor: string) => this.#leases.canHold(ws, aor),
     };
   }
 
@@ -311,66 +246,29 @@ export class FlowObject extends DurableObject<Env> {
     return {
       config: this.#config, flow: att.flow, nonces: this.#nonces, ...this.#leaseHost(ws),
       register: async (aor, input) => (await aorStub(this.env, aor).register(input)) as AorRegisterReply,
-      track: (aor, bound) => this.#trackAor(ws, aor, bound),
+      track: (aor, bound) => this.#aors.track(ws, aor, bound),
       authResult: (ok) => this.#authResult(ok),
     };
   }
 
   #deviceHost(ws: WebSocket, att: FlowAttachment): DeviceHost {
     return {
-      gb: this.#config.gb!, flowId: att.flow.id, hasAor: (aor) => this.#hasAor(att, aor), ...this.#leaseHost(ws),
+      gb: this.#config.gb!, flowId: att.flow.id, hasAor: (aor) => this.#aors.has(att, aor), ...this.#leaseHost(ws),
       gbMessage: (aor, body, contentType, wantsLease) => aorStub(this.env, aor).gbMessage(body, contentType, att.flow.id, wantsLease),
     };
   }
 
   #host(ws: WebSocket, att: FlowAttachment): FlowHost {
     return {
-      env: this.env, config: this.#config, flow: att.flow, hasAor: (aor) => this.#hasAor(att, aor),
+      env: this.env, config: this.#config, flow: att.flow, hasAor: (aor) => this.#aors.has(att, aor),
       sendToPeer: (msg) => this.#send(this.#socket() ?? ws, msg),
       authResult: (ok) => this.#authResult(ok), nonces: this.#nonces,
     };
   }
 
   #authResult(ok: boolean): void {
-    if (!ok) this.#count('sip_auth_failures_total');
+    if (!ok) this.#counters.inc('sip_auth_failures_total');
     if (this.#limits.authenticated(ok)) this.#banned = true;
-  }
-
-  /** Keep or drop a lease in the socket's attachment (read fresh: requests run concurrently). */
-  #setLease(ws: WebSocket, aor: string, lease: Lease | null): void {
-    const att = this.#attachments.get(ws);
-    if (!att || (lease === null && !(aor in att.leases))) return;
-    const leases = { ...att.leases };
-    if (lease && AttachmentCache.fits(att, lease)) leases[aor] = lease;
-    else delete leases[aor];
-    this.#attachments.set(ws, { ...att, leases });
-  }
-
-  /** A bridged flow carrying a GB device tells the bridge its liveness limit, once per socket. */
-  #tellLiveness(ws: WebSocket): void {
-    const att = this.#attachments.get(ws);
-    const gb = this.#config.gb;
-    if (!att || !gb || att.flow.transport !== 'UDP' || att.liveness !== null) return;
-    if (![...this.#udpAors.load()].some((aor) => aor.endsWith(`@${gb.realm}`))) return;
-    const timeoutMs = livenessTimeoutMs({ intervalSeconds: gb.keepaliveInterval, misses: gb.keepaliveMisses });
-    ws.send(livenessFrame(timeoutMs));
-    this.#attachments.set(ws, { ...att, liveness: timeoutMs });
-  }
-
-  /** Whether `aor` has a binding on this flow. */
-  #hasAor(att: FlowAttachment, aor: string): boolean {
-    return att.flow.transport === 'UDP' ? this.#udpAors.has(aor) : att.aors.includes(aor);
-  }
-
-  /** Record whether `aor` has a binding on this flow. Reads the latest attachment: REGISTERs run concurrently. */
-  #trackAor(ws: WebSocket, aor: string, bound: boolean): void {
-    const att = this.#attachments.get(ws)!;
-    if (this.#hasAor(att, aor) === bound) return;
-    if (att.flow.transport === 'UDP') {
-      this.#udpAors.set(aor, bound);
-      return;
-    }
-    this.#attachments.set(ws, { ...att, aors: bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor) });
   }
 
   /** The newest open socket (a bridged device may have reconnected). */
@@ -378,32 +276,6 @@ export class FlowObject extends DurableObject<Env> {
     const all = this.ctx.getWebSockets();
     for (let i = all.length - 1; i >= 0; i--) if (all[i]!.readyState === WebSocket.READY_STATE_OPEN) return all[i]!;
     return null;
-  }
-
-  /** The counters, restored on wake from the newest socket's attachment. */
-  #counters(): MetricsBuffer {
-    if (this.#metrics === null) {
-      const ws = this.ctx.getWebSockets().at(-1);
-      const restored = ws ? this.#attachments.get(ws)?.metrics ?? undefined : undefined;
-      const policy = this.#config.ledger ? { events: 1, ageMs: 0 } : this.#config.metricsFlush;
-      this.#metrics = new MetricsBuffer(policy, (c) => metricsShard(this.env, shardOf(this.ctx.id.toString())).add(c), restored);
-    }
-    return this.#metrics;
-  }
-
-  #count(name: string): void {
-    this.#counters().inc(name, Date.now());
-  }
-
-  /** Put the pending counters in the socket's attachment, so a hibernation loses none. */
-  #keepMetrics(ws: WebSocket): void {
-    const att = this.#attachments.get(ws);
-    if (att) this.#attachments.set(ws, { ...att, metrics: this.#counters().pending });
-  }
-
-  #flushMetrics(force: boolean): void {
-    const pending = this.#counters().flush(Date.now(), force);
-    if (pending) this.ctx.waitUntil(pending);
   }
 
   /** Send a message on the socket: text frame when it is UTF-8, binary otherwise (RFC 7118 §5.1). */
@@ -417,7 +289,7 @@ export class FlowObject extends DurableObject<Env> {
 
   #drop(flow: Flow, reason: string): void {
     this.#dropped++;
-    this.#count('sip_frames_dropped_total');
+    this.#counters.inc('sip_frames_dropped_total');
     // Log the first few drops of a connection, then one in a hundred: a garbage flood must not flood the logs.
     if (this.#dropped > 10 && this.#dropped % 100 !== 0) return;
     log('warn', 'frame dropped', { flow: flow.id, reason });

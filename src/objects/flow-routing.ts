@@ -16,14 +16,15 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseNameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
 import { addressOfRecord, unescapeUserPart, type SipUri } from '../sip/uri.js';
-import type { RequestEssentials } from '../sip/validate.js';
+import { validateResponse, type RequestEssentials } from '../sip/validate.js';
 import { loopHash, makeBranch, parseBranch } from '../proxy/branch.js';
 import { ourRoute, recordRoutes } from '../proxy/record-route.js';
 import { forwardCopy } from '../proxy/requests.js';
 import { ProxyTransaction } from '../proxy/transaction.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
-import { aorStub, deliverTo, randomHex } from './stubs.js';
+import { aorStub, aorStubById, deliverTo, flowStub, randomHex } from './stubs.js';
+import { encodeFrame } from '../transport/ws-frames.js';
 
 /** What the router needs from the flow object hosting it. */
 export interface FlowHost {
@@ -66,6 +67,28 @@ export class FlowRouter {
     if (req.method === 'ACK') return null; // ACK for a non-2xx final: hop by hop, absorbed (RFC 3261 §17.2.1)
     if (ess.to.params.has('tag')) throw new SipError(481, 'Call/Transaction Does Not Exist (no route through this proxy)');
     return this.outOfDialog(req, ess, host);
+  }
+
+  /**
+   * A response from this flow's peer to a request forwarded to it: our Via names the object holding the
+   * transaction (RFC 3261 §16.7 step 3: remove our Via, then hand the response to that transaction).
+   * Returns why it was dropped, or null.
+   */
+  async relay(res: SipResponse, host: Pick<FlowHost, 'env' | 'flow'>): Promise<string | null> {
+    const checked = validateResponse(res);
+    const branch = checked.ok ? checked.value.vias[0]?.params.get('branch') : null;
+    const info = parseBranch(branch);
+    // A proxied request's response still carries the caller's Via under ours; the platform's own requests have only ours.
+    if (!checked.ok || !info || (info.origin === 'flow' && checked.value.vias.length < 2)) return checked.ok ? 'response not for us' : checked.error;
+    res.headers.shift('via');
+    try {
+      if (info.origin === 'flow' && info.objectId === host.flow.id) this.onBranchResponse(branch!, res);
+      else if (info.origin === 'flow') await flowStub(host.env, info.objectId).onBranchResponse(branch!, encodeFrame(res));
+      else await aorStubById(host.env, info.objectId).onBranchResponse(branch!, encodeFrame(res));
+      return null;
+    } catch (err) {
+      return `response could not be relayed: ${String(err)}`;
+    }
   }
 
   /** A response to one of our branches arrived (possibly through another flow). */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { AttachmentCache, FlowAttachment } from './attachments.js';
+
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS flow_aors (aor TEXT PRIMARY KEY)';
 
 /** A UDP flow's AORs: read from storage once, written only when one is bound or unbound. */
@@ -39,5 +41,34 @@ export class UdpFlowAors {
       this.aors = new Set(this.exec<{ aor: string }>('SELECT aor FROM flow_aors').toArray().map((r) => r.aor));
     }
     return this.aors;
+  }
+}
+
+/**
+ * Which AORs have a binding on a flow, whatever its transport: a WebSocket flow's are in its socket's
+ * attachment (they die with it), a bridged UDP flow's in storage ({@link UdpFlowAors}).
+ */
+export class FlowAors {
+  constructor(private readonly attachments: AttachmentCache, readonly udp: UdpFlowAors) {}
+
+  /** Whether `aor` has a binding on the flow `att` belongs to. */
+  has(att: FlowAttachment, aor: string): boolean {
+    return att.flow.transport === 'UDP' ? this.udp.has(aor) : att.aors.includes(aor);
+  }
+
+  /** Record whether `aor` has a binding here. Reads the latest attachment: REGISTERs run concurrently. */
+  track(ws: WebSocket, aor: string, bound: boolean): void {
+    const att = this.attachments.get(ws)!;
+    if (this.has(att, aor) === bound) return;
+    if (att.flow.transport === 'UDP') {
+      this.udp.set(aor, bound);
+      return;
+    }
+    this.attachments.set(ws, { ...att, aors: bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor) });
+  }
+
+  /** The GB devices (AORs in `realm`) bound on this bridged flow. */
+  devices(realm: string | undefined): string[] {
+    return realm ? [...this.udp.load()].filter((aor) => aor.endsWith(`@${realm}`)) : [];
   }
 }

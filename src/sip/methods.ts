@@ -42,3 +42,10 @@ export function createsDialog(method: string): boolean {
 export function methodLabel(method: string): string {
   return Object.hasOwn(METHODS, method) ? method : 'other';
 }
+
+/** What the service answers an OPTIONS to itself with (RFC 3261 §11.2). */
+export const CAPABILITIES: Array<[string, string]> = [
+  ['Allow', ALLOW],
+  ['Accept', 'application/sdp, text/plain, application/MANSCDP+xml'],
+  ['Supported', 'path, outbound'],
+];

@@ -40,3 +40,24 @@ export function flowAddress(flow: Flow, domain: string): FlowAddress {
   if (flow.transport === 'UDP') return { transport: 'UDP', host: flow.advertise ?? domain };
   return { transport: flow.transport, host: domain };
 }
+
+/** Headers the Worker sets when it hands an upgrade to a flow's object (never trusted from clients). */
+export const FLOW_HEADERS = {
+  transport: 'x-edge-flow-transport',
+  ip: 'x-edge-flow-ip',
+  port: 'x-edge-flow-port',
+  advertise: 'x-edge-flow-advertise',
+} as const;
+
+/** The flow an upgrade describes, from the {@link FLOW_HEADERS} the Worker set. */
+export function flowFromUpgrade(header: (name: string) => string | null, id: string, now: number): Flow {
+  const port = Number.parseInt(header(FLOW_HEADERS.port) ?? '', 10);
+  return {
+    id,
+    transport: (header(FLOW_HEADERS.transport) ?? 'WS') as FlowTransport,
+    remoteIp: header(FLOW_HEADERS.ip) ?? '0.0.0.0',
+    remotePort: Number.isInteger(port) && port > 0 && port < 65536 ? port : null,
+    advertise: header(FLOW_HEADERS.advertise),
+    connectedAt: now,
+  };
+}

@@ -3,7 +3,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestHarness } from 'wrangler';
-import type { BindingView } from '../../src/objects/aor-object.js';
+import type { BindingView } from '../../src/objects/aor-leases.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const DOMAIN = 'edge-sip.test';
