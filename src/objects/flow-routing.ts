@@ -17,7 +17,8 @@ import { parseNameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
 import { addressOfRecord, unescapeUserPart, type SipUri } from '../sip/uri.js';
 import { validateResponse, type RequestEssentials } from '../sip/validate.js';
-import { loopHash, makeBranch, parseBranch } from '../proxy/branch.js';
+import { makeBranch, parseBranch } from '../proxy/branch.js';
+import { checkProxyRequest } from '../proxy/request-checks.js';
 import { ourRoute, recordRoutes } from '../proxy/record-route.js';
 import { forwardCopy } from '../proxy/requests.js';
 import { ProxyTransaction } from '../proxy/transaction.js';
@@ -108,17 +109,9 @@ export class FlowRouter {
     return { ...d, towards, pop: towards ? 2 : 1 };
   }
 
-  private checkHops(req: SipRequest, ess: RequestEssentials): string {
-    // RFC 3261 §16.3 step 3 and 4: Max-Forwards and loop detection.
-    if (ess.maxForwards === 0) throw new SipError(483, 'Too Many Hops');
-    const loop = loopHash(req, ess);
-    if (ess.vias.some((v) => parseBranch(v.params.get('branch'))?.loop === loop)) throw new SipError(482, 'Loop Detected');
-    return loop;
-  }
-
   private async outOfDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
     const uri = ess.requestUri;
-    const loop = this.checkHops(req, ess);
+    const loop = checkProxyRequest(req, ess);
     if (!this.isLocal(uri, host)) throw new SipError(404, `Not Found (domain ${uri.host} is not served here)`);
     if (uri.user === null) throw new SipError(404, 'Not Found (no user in the Request-URI)');
     const denied = await this.authorizeCaller(req, ess, host);
@@ -143,7 +136,7 @@ export class FlowRouter {
   }
 
   private async inDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost, d: { a: string; b: string; ftag: string; towards: SipUri | null; pop: number }): Promise<SipResponse | null> {
-    const loop = this.checkHops(req, ess);
+    const loop = checkProxyRequest(req, ess);
     // The original caller's requests carry its From tag; the callee's carry the other one.
     const target = ess.from.params.get('tag') === d.ftag ? d.b : d.a;
     const address: FlowAddress = d.towards
