@@ -123,7 +123,7 @@ describe('scanMessage (the bridge reads SIP without a full parse)', () => {
 describe('scanVia (transaction identity without the Via parser)', () => {
   const slow = (v: string) => {
     const p = parseVia(v);
-    return p.ok ? { branch: viaBranch(p.value), sentBy: `${p.value.host}:${p.value.port ?? ''}` } : null;
+    return p.ok ? { branch: viaBranch(p.value), host: p.value.host, port: p.value.port } : null;
   };
   const vias = [
     'SIP/2.0/UDP 192.168.1.64:5060;rport;branch=z9hG4bK1',

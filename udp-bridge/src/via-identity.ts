@@ -6,10 +6,11 @@
 
 import { parseVia, viaBranch } from '../../src/sip/via.js';
 
-/** Branch and sent-by of a Via entry; sent-by as `host:port` with the host lower-cased, `host:` without a port. */
+/** Branch and sent-by of a Via entry: the host lower-cased (IPv6 in brackets), the port null when absent. */
 export interface ViaIdentity {
   branch: string | null;
-  sentBy: string;
+  host: string;
+  port: number | null;
 }
 
 /** The Via identity; null when the value is not a valid Via. */
@@ -17,7 +18,7 @@ export function viaIdentity(value: string): ViaIdentity | null {
   const fast = scanVia(value);
   if (fast !== undefined) return fast;
   const via = parseVia(value);
-  return via.ok ? { branch: viaBranch(via.value), sentBy: `${via.value.host}:${via.value.port ?? ''}` } : null;
+  return via.ok ? { branch: viaBranch(via.value), host: via.value.host, port: via.value.port } : null;
 }
 
 /** A Via `token` character (as in the Via parser: no `/ ; , " :`). */
@@ -62,7 +63,7 @@ export function scanVia(v: string): ViaIdentity | undefined {
   }
   if (i === hostStart) return undefined;
   const host = upper ? v.slice(hostStart, i).toLowerCase() : v.slice(hostStart, i);
-  let port = '';
+  let port: number | null = null;
   if (v.charCodeAt(i) === 58) {
     const start = ++i;
     let p = 0;
@@ -73,7 +74,7 @@ export function scanVia(v: string): ViaIdentity | undefined {
       i++;
     }
     if (i === start || i - start > 5 || p > 65_535) return undefined;
-    port = String(p);
+    port = p;
   }
   // Parameters: the first `branch` wins, as in the parser; names are case-insensitive (RFC 3261 §7.3.1).
   let branch: string | null = null;
@@ -97,5 +98,5 @@ export function scanVia(v: string): ViaIdentity | undefined {
       branch = value;
     }
   }
-  return { branch, sentBy: `${host}:${port}` };
+  return { branch, host, port };
 }
