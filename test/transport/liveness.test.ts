@@ -1,5 +1,8 @@
+/**
+ * The liveness contract between the Worker and the udp-bridge: control frames, and what a close means.
+ */
 import { describe, expect, it } from 'vitest';
-import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON, isControlFrame, livenessFrame, parseControlFrame } from '../../udp-bridge/src/control.js';
+import { CLOSE_KEEPALIVE_TIMEOUT, closeEffect, KEEPALIVE_TIMEOUT_REASON, isControlFrame, LIVENESS_CLOSE_CODE, livenessFrame, parseControlFrame } from '../../src/transport/liveness.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -35,5 +38,17 @@ describe('control frames', () => {
   it('close a silent flow with the private-use code 4000 and a fixed reason', () => {
     expect(CLOSE_KEEPALIVE_TIMEOUT).toBe(4000);
     expect(KEEPALIVE_TIMEOUT_REASON).toBe('keepalive timeout');
+  });
+});
+
+describe('closeEffect', () => {
+  it('unbinds a WebSocket flow, marks a bridged one silent on 4000, and watches a bridged flow that carried a limit', () => {
+    expect(LIVENESS_CLOSE_CODE).toBe(CLOSE_KEEPALIVE_TIMEOUT);
+    expect(closeEffect('WS', 1000, null, false)).toBe('unbind');
+    expect(closeEffect('WSS', LIVENESS_CLOSE_CODE, 180_000, false)).toBe('unbind');
+    expect(closeEffect('UDP', LIVENESS_CLOSE_CODE, 180_000, false)).toBe('silent');
+    expect(closeEffect('UDP', 1006, 180_000, false)).toBe('watch');
+    expect(closeEffect('UDP', 1000, 180_000, true)).toBe('none'); // replaced by the bridge's new connection
+    expect(closeEffect('UDP', 1006, null, false)).toBe('none'); // a SIP phone: its bindings outlive the socket
   });
 });
