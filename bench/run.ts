@@ -1,10 +1,11 @@
 /**
- * `npm run bench` — runs the four benchmarks of issue #6 and writes the tables into docs/benchmarks.md
- * (between the `bench:begin` / `bench:end` markers; the hand-written text around them is kept).
+ * `npm run bench` — runs the four benchmarks of issue #6 and the ledger of issue #10 and writes the tables into
+ * docs/benchmarks.md (between the `bench:begin` / `bench:end` markers; the hand-written text around them is kept).
  *
  *   npm run bench               full sizes (about 10 minutes on 2 cores), writes docs/benchmarks.md
  *   npm run bench -- --quick    tiny sizes, prints only (add --write to write the file anyway)
- *   npm run bench -- --only parser,ws,udp,memory
+ *   npm run bench -- --only parser,ws,udp,memory,ledger
+ *   npm run bench -- --only ledger --ledger-before <rev|none> --ledger-after <rev>   (bench/ledger.ts)
  *
  * Installs Debian's kamailio, kamailio-websocket-modules and sip-tester when missing (skips those parts if it
  * cannot). Every target listens on 127.0.0.1 only.
@@ -16,6 +17,8 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { PARSER_FULL, PARSER_QUICK, parserMarkdown, runParser } from './parser.js';
 import { ensureInstalled, startKamailio, type Kamailio } from './kamailio.js';
 import { runMemory, type MemoryResult } from './memory.js';
+import { LEDGER_FULL, LEDGER_QUICK, ledgerArgs, runLedger } from './ledger.js';
+import { LEDGER_TITLE, ledgerMarkdown } from './ledger-report.js';
 import { fmt, fmtSummary, markdownTable, summarize } from './stats.js';
 import { findMaxRate, startBenchBridge, type UdpResult } from './udp-register.js';
 import { alternate, p50Ratio, trioErrors, trioMarkdown, type Trio } from './trio.js';
@@ -25,7 +28,7 @@ import { runWsRegister, type WsRegisterResult } from './ws-register.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((a, i) => argv[i - 1] === '--only')?.split(',') ?? ['parser', 'ws', 'udp', 'memory'];
+const only = argv.find((a, i) => argv[i - 1] === '--only')?.split(',') ?? ['parser', 'ws', 'udp', 'memory', 'ledger'];
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 
 /** Sizes per mode. Users: b0…b999 for the load tests, then disjoint ranges for each memory size. */
@@ -107,8 +110,13 @@ async function main(): Promise<void> {
     console.log(`\n## ${title}\n\n${body}\n`);
   };
   if (only.includes('parser')) section('1. Parser', parserMarkdown(runParser(quick ? PARSER_QUICK : PARSER_FULL)));
+  // The ledger starts its own Workers (ledger on, or the counting shim) and runs before the load tests' servers.
+  if (only.includes('ledger')) {
+    const r = await runLedger({ sizes: quick ? LEDGER_QUICK : LEDGER_FULL, ...ledgerArgs(argv, quick, 'ledger-'), log: (l) => console.log(l) });
+    section(LEDGER_TITLE, ledgerMarkdown(r));
+  }
 
-  const needServers = only.some((x) => x !== 'parser');
+  const needServers = only.some((x) => x !== 'parser' && x !== 'ledger');
   const haveKamailio = needServers && ensureInstalled('kamailio', ['kamailio', 'kamailio-websocket-modules']);
   const haveSipp = only.includes('udp') && ensureInstalled('sipp', ['sip-tester']);
   let worker: LocalWorker | null = null;

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runParser } from '../../bench/parser.js';
 import { hasCommand, startKamailio, type Kamailio } from '../../bench/kamailio.js';
 import { runMemory } from '../../bench/memory.js';
+import { LEDGER_QUICK, runLedger } from '../../bench/ledger.js';
+import { ledgerMarkdown } from '../../bench/ledger-report.js';
 import { alternate, trioMarkdown } from '../../bench/trio.js';
 import { agentPorts, runUdpLoadProcess } from '../../bench/udp-load.js';
 import { findMaxRate, startBenchBridge } from '../../bench/udp-register.js';
@@ -118,4 +120,25 @@ describe('bench harness at tiny size', () => {
       expect(k.after.rssKb).toBeGreaterThan(0);
     }
   });
+});
+
+describe('ledger benchmark at tiny size', () => {
+  it('measures every scenario on this tree, the lease renewal and the shim cross-check, and renders its section', async () => {
+    const r = await runLedger({ sizes: LEDGER_QUICK, before: null });
+    const q = LEDGER_QUICK;
+    expect(r.after.gbFirst.sentSip).toBe(2);
+    expect(r.after.gbHour.sentSip).toBe(q.keepalives + 2);
+    expect(r.after.phoneHourJssip).toMatchObject({ sentSip: 2 * q.refreshes, sentCrlf: q.crlf });
+    expect(r.after.phoneHourReuse.sentCrlf).toBe(q.crlf);
+    expect(r.after.call.sentSip).toBe(6);
+    for (const u of [...Object.values(r.after), r.renewal.camera, r.renewal.phone]) {
+      for (const n of [u.wsMessages, u.fetches, u.rpcs, u.alarms, u.rowsWritten, u.alarmsSet]) expect(Number.isInteger(n) && n >= 0).toBe(true);
+    }
+    // The built-in ledger and the outside counting shim see the same units.
+    expect(r.check?.compared).toBeGreaterThan(0);
+    expect(r.check?.differences).toEqual([]);
+    const md = ledgerMarkdown(r);
+    expect(md).toContain('| target | result | met? |');
+    expect(md).toContain('quick size');
+  }, 180_000);
 });
