@@ -7,7 +7,7 @@
  * @module
  */
 import { formatChallenge, parseCredentials, type DigestCredentials } from '../sip/auth-header.js';
-import { parseAlgorithm, verifyDigest, type DigestAlgorithm } from './digest.js';
+import { computeHA1, parseAlgorithm, verifyDigest, type DigestAlgorithm } from './digest.js';
 import { checkNonce, nonceCountOf, nonceIssuedAt } from './nonce.js';
 import type { NonceCounts } from './nonce-counts.js';
 
@@ -17,6 +17,11 @@ export interface Account {
   realm: string;
   ha1Md5: string;
   ha1Sha256: string;
+}
+
+/** The stored form of a password: HA1 for each algorithm offered (RFC 3261 §22.4, RFC 8760), never the password. */
+export function accountFor(username: string, realm: string, password: string): Account {
+  return { username, realm, ha1Md5: computeHA1('MD5', username, realm, password), ha1Sha256: computeHA1('SHA-256', username, realm, password) };
 }
 
 /** Outcome of the stateless check of an `Authorization`/`Proxy-Authorization` value. */
@@ -44,7 +49,8 @@ export interface PrecheckContext {
  * nonce count, or a nonce from before the flow woke up to `stale=true`.
  */
 export function precheckCredentials(value: string | undefined, ctx: PrecheckContext): Precheck {
-  if (value === undefined) return { kind: 'challenge', stale: false };
+  // Without a secret every nonce could be forged: nothing is accepted (the challenge then fails with 503).
+  if (value === undefined || ctx.secret.byteLength === 0) return { kind: 'challenge', stale: false };
   const parsed = parseCredentials(value);
   // RFC 4475 §3.3.12 (regaut01): credentials of a scheme we do not know are ignored, so the request is challenged.
   if (!parsed.ok && parsed.error.startsWith('unsupported scheme')) return { kind: 'challenge', stale: false };

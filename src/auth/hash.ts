@@ -10,6 +10,9 @@ import { md5 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
+/** Bytes as lower-case hex digits. */
+export const toHex: (bytes: Uint8Array) => string = bytesToHex;
+
 /** MD5 of the UTF-8 encoding of `s`, as 32 lower-case hex digits (RFC 2617 §3.1.3 "32LHEX"). */
 export function md5Hex(s: string): string {
   return bytesToHex(md5(utf8ToBytes(s)));

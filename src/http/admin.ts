@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { Context, Next } from 'hono';
 import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
-import { computeHA1 } from '../auth/digest.js';
+import { accountFor } from '../auth/authenticate.js';
 import { aorStub } from '../objects/stubs.js';
 import { timingSafeEqual } from '../auth/hash.js';
 import { gb28181 } from './gb28181.js';
@@ -54,12 +54,7 @@ admin.put('/users/:user', async (c) => {
   }
   const { realm } = readConfig(c.env);
   const { aor, stub } = userStub(c, user);
-  const { created } = await stub.putAccount({
-    username: user,
-    realm,
-    ha1Md5: computeHA1('MD5', user, realm, password),
-    ha1Sha256: computeHA1('SHA-256', user, realm, password),
-  });
+  const { created } = await stub.putAccount(accountFor(user, realm, password));
   return c.json({ user, aor, realm }, created ? 201 : 200);
 });
 

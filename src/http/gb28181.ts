@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Env } from '../env.js';
 import { readConfig, type GbConfig } from '../config.js';
-import { computeHA1 } from '../auth/digest.js';
+import { accountFor } from '../auth/authenticate.js';
 import { aorStub, gbDirectoryStub } from '../objects/stubs.js';
 import { buildPtzCmd, type PtzMove } from '../gb28181/ptz.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
@@ -84,9 +84,7 @@ gb28181.put('/devices/:id', async (c) => {
   const password = b?.password;
   if (typeof password !== 'string' || password.length < 1 || password.length > 256) return c.json({ error: '"password" must be a string' }, 400);
   const id = c.req.param('id');
-  const { created } = await device(c, gb, id).putAccount({
-    username: id, realm: gb.realm, ha1Md5: computeHA1('MD5', id, gb.realm, password), ha1Sha256: computeHA1('SHA-256', id, gb.realm, password),
-  });
+  const { created } = await device(c, gb, id).putAccount(accountFor(id, gb.realm, password));
   return c.json({ deviceId: id, realm: gb.realm }, created ? 201 : 200);
 });
 

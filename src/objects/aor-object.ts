@@ -7,8 +7,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig, type Config } from '../config.js';
-import { verifyAccount, type Account } from '../auth/authenticate.js';
-import { computeHA1 } from '../auth/digest.js';
+import { accountFor, verifyAccount, type Account } from '../auth/authenticate.js';
 import { parseMessage } from '../sip/parse.js';
 import { byPreference, contactValues, isLive, MAX_BINDINGS, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
 import type { Lease } from '../registrar/lease.js';
@@ -119,9 +118,7 @@ export class AorObject extends DurableObject<Env> {
   /** The account, or for a GB device without one the realm's shared password. */
   #effectiveAccount(): Account | null {
     if (this.#account || !this.#gb || !this.#config.gb?.password) return this.#account;
-    const { realm, password } = this.#config.gb;
-    const id = this.#gb.current.deviceId;
-    return { username: id, realm, ha1Md5: computeHA1('MD5', id, realm, password), ha1Sha256: computeHA1('SHA-256', id, realm, password) };
+    return accountFor(this.#gb.current.deviceId, this.#config.gb.realm, this.#config.gb.password);
   }
 
   /** The connection a binding came on has closed (or no longer holds it): its bindings die with it (RFC 5626 §4.2.3). */

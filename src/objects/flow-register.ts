@@ -66,11 +66,20 @@ export interface RegisterHost {
 }
 
 /**
+ * A fresh nonce bound to the flow (its id is in the HMAC), for a 401 or a 407. Without a NONCE_SECRET
+ * nothing can be challenged: 503.
+ */
+export function flowNonce(config: Config, flow: Flow, now: number): string {
+  if (config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
+  return createNonce(config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(NONCE_RANDOM_BYTES)), flow.id);
+}
+
+/**
  * A 401 with a fresh nonce bound to the flow: three challenges for the SIP domain, one MD5 challenge for
  * GB devices.
  */
 export function challenge(req: SipRequest, d: RegistrationDomain, config: Config, flow: Flow, stale: boolean, now: number): SipResponse {
-  const nonce = createNonce(config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(NONCE_RANDOM_BYTES)), flow.id);
+  const nonce = flowNonce(config, flow, now);
   const values = d.kind === 'gb28181'
     ? [formatChallenge({ realm: d.realm, nonce, algorithm: 'MD5', qop: 'auth', stale })]
     : challengeValues(d.realm, nonce, stale);
@@ -86,7 +95,6 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   if (to.user === null) throw new SipError(400, 'Bad Request (To has no user)');
   const d = registrationDomain(config, to.host, to.user);
   if (!d) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);
-  if (config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
   const now = Date.now();
   const pre = precheckCredentials(req.headers.get('authorization'), {
     realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs, scope: flow.id, counts: host.nonces,

@@ -8,7 +8,6 @@
 import type { Env } from '../env.js';
 import type { Config } from '../config.js';
 import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
-import { createNonce, NONCE_RANDOM_BYTES } from '../auth/nonce.js';
 import type { NonceCounts } from '../auth/nonce-counts.js';
 import { SipError } from '../sip/errors.js';
 import { createsDialog } from '../sip/methods.js';
@@ -25,6 +24,7 @@ import { ProxyTransaction } from '../proxy/transaction.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
 import { aorStub, aorStubById, deliverTo, flowStub, randomHex } from './stubs.js';
+import { flowNonce } from './flow-register.js';
 import { encodeFrame } from '../transport/ws-frames.js';
 
 /** What the router needs from the flow object hosting it. */
@@ -209,7 +209,7 @@ export class FlowRouter {
       host.authResult(reply === null);
       if (reply === null) return null;
     }
-    const nonce = createNonce(host.config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(NONCE_RANDOM_BYTES)), host.flow.id);
+    const nonce = flowNonce(host.config, host.flow, now);
     return createResponse(req, 407, {
       headers: challengeValues(host.config.realm, nonce, stale).map((v): [string, string] => ['Proxy-Authenticate', v]),
     });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Env } from '../env.js';
+import { toHex } from '../auth/hash.js';
 import type { SipMessage } from '../sip/message.js';
 import { encodeFrame } from '../transport/ws-frames.js';
 
@@ -44,9 +45,7 @@ export function metricsShard(env: Env, n: number) {
 
 /** `bytes` random bytes as hex (transaction keys, tags, Call-IDs). */
 export function randomHex(bytes: number): string {
-  let s = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) s += b.toString(16).padStart(2, '0');
-  return s;
+  return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SipRequest } from '../sip/message.js';
+import { fnv1aHex } from '../sip/fnv.js';
 import type { RequestEssentials } from '../sip/validate.js';
 
 /** Kind of object that originated a forwarded request. */
@@ -40,19 +41,10 @@ export function parseBranch(branch: string | null | undefined): BranchInfo | nul
   return { origin: kind === 'f' ? 'flow' : 'aor', objectId, loop, tx };
 }
 
-function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 /**
  * Loop-detection hash (RFC 3261 §16.6 step 8): the same request coming back
  * with the same Request-URI hashes the same; a spiral (new Request-URI) does not.
  */
 export function loopHash(req: SipRequest, ess: RequestEssentials): string {
-  return fnv1a(`${req.uri}|${ess.from.params.get('tag') ?? ''}|${ess.to.params.get('tag') ?? ''}|${ess.callId}|${ess.cseq.seq}`);
+  return fnv1aHex(`${req.uri}|${ess.from.params.get('tag') ?? ''}|${ess.to.params.get('tag') ?? ''}|${ess.callId}|${ess.cseq.seq}`);
 }

@@ -7,7 +7,7 @@
  * stranger cannot forge a route into someone's connection.
  * @module
  */
-import { hmacSha256, timingSafeEqual } from '../auth/hash.js';
+import { hmacSha256, timingSafeEqual, toHex } from '../auth/hash.js';
 import type { SipUri } from '../sip/uri.js';
 import type { FlowAddress } from '../transport/flow.js';
 
@@ -23,15 +23,9 @@ export interface DialogFlows {
 
 const enc = new TextEncoder();
 
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
 /** Signature over the dialog's flows. */
 export function signFlows(secret: Uint8Array, d: DialogFlows): string {
-  return hex(hmacSha256(secret, enc.encode(`rr|${d.a}|${d.b}|${d.ftag}`)).subarray(0, 8));
+  return toHex(hmacSha256(secret, enc.encode(`rr|${d.a}|${d.b}|${d.ftag}`)).subarray(0, 8));
 }
 
 /** SIP URI (text) of the service as seen from a flow, with `lr`. */

@@ -4,6 +4,7 @@
  */
 
 import { EMPTY_BODY, SipHeaders } from './message.js';
+import { fnv1aHex } from './fnv.js';
 import type { SipRequest, SipResponse } from './message.js';
 import type { SipError } from './errors.js';
 import { parseNameAddr } from './name-addr.js';
@@ -26,16 +27,6 @@ const COPIED: ReadonlyArray<readonly [string, string]> = [
 
 const encoder = new TextEncoder();
 
-/** FNV-1a over a string, 32-bit, with a seed. */
-function fnv1a(s: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /** First value of a `;name=value` parameter in raw text, without a full parse. */
 function rawParam(text: string | undefined, name: string): string {
   if (text === undefined) return '';
@@ -49,7 +40,7 @@ function rawParam(text: string | undefined, name: string): string {
  */
 export function deterministicTag(req: SipRequest): string {
   const key = `${req.headers.get('call-id') ?? ''}|${rawParam(req.headers.get('from'), 'tag')}|${rawParam(req.headers.get('via'), 'branch')}`;
-  return fnv1a(key, 0x811c9dc5).toString(16).padStart(8, '0') + fnv1a(key, 0x050c5d1f).toString(16).padStart(8, '0');
+  return fnv1aHex(key) + fnv1aHex(key, 0x050c5d1f);
 }
 
 /** Add `;tag=` to a To value that has none; values that do not parse are left alone. */
