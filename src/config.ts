@@ -89,8 +89,8 @@ export function readConfig(env: Env): Config {
       burst: int(env.FLOW_MESSAGE_BURST, DEFAULT_FLOW_LIMITS.burst) || DEFAULT_FLOW_LIMITS.burst,
       maxAuthFailures: int(env.FLOW_MAX_AUTH_FAILURES, DEFAULT_FLOW_LIMITS.maxAuthFailures) || DEFAULT_FLOW_LIMITS.maxAuthFailures,
     },
-    leaseTermMs: (int(env.LEASE_SECONDS, 86_400) || 86_400) * 1000,
-    metricsFlush: { events: int(env.METRICS_FLUSH_EVENTS, 1000) || 1, ageMs: int(env.METRICS_FLUSH_SECONDS, 21_600) * 1000 },
+    leaseTermMs: (int(env.LEASE_SECONDS, 604_800) || 604_800) * 1000,
+    metricsFlush: { events: int(env.METRICS_FLUSH_EVENTS, 5000) || 1, ageMs: int(env.METRICS_FLUSH_SECONDS, 86_400) * 1000 },
     ledger: env.LEDGER === 'on' || env.LEDGER === 'true',
   };
 }

@@ -63,6 +63,7 @@ export class AorObject extends DurableObject<Env> {
           if (entry) ctx.waitUntil(gbDirectoryStub(env, gb.realm).upsert(entry).catch(() => undefined));
         }, Date.now())
       : null;
+    this.#gb?.heldUntil(this.#bindings.length > 0 ? Math.max(...this.#bindings.map((b) => b.heldUntil ?? b.expiresAt)) : null);
   }
 
   /** The AOR this object is named after. */
@@ -257,7 +258,8 @@ export class AorObject extends DurableObject<Env> {
     if (left.length === before.length) return;
     this.#save(left);
     if (this.#gb && left.length === 0) this.#gb.silent(reason);
-    this.ctx.waitUntil(this.#tellFlows(before, null));
+    // The dropped flows are gone or already know; the others learn the new contact list.
+    this.ctx.waitUntil(this.#tellFlows(before.filter((b) => !flows.has(b.flowId)), null));
   }
 
   /** Tell the flows whose view changed: revoked leases, or the other contacts they list. */

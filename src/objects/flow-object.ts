@@ -84,7 +84,7 @@ export class FlowObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null });
     this.#counters.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
-    this.#counters.settle(server, true);
+    this.#counters.settle(server, this.#ledger.enabled);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
   }
 
@@ -100,14 +100,15 @@ export class FlowObject extends DurableObject<Env> {
   /** RPC: send a message (already framed) to this flow's peer. False when the peer is gone, or `forAor`'s lease here has no live binding. */
   async deliver(data: string | Uint8Array, forAor?: string): Promise<boolean> {
     const ws = this.#socket();
-    if (!ws) return false;
-    const lease = forAor ? this.#leases.get(ws, forAor) : null;
-    if (lease && !holdsLiveBinding(lease, Date.now())) {
-      // The binding lapsed here while the AOR still holds it to the lease's horizon: tell the AOR.
-      this.ctx.waitUntil(aorStub(this.env, forAor!).flowClosed(this.ctx.id.toString()).catch(() => undefined));
-      this.#leases.set(ws, forAor!, null);
-      return false;
+    const lease = ws && forAor ? this.#leases.get(ws, forAor) : null;
+    // A WebSocket flow without its socket (gone with a deploy), or a binding that lapsed here while the AOR
+    // still holds it to the lease's horizon: refuse, and tell the AOR so it stops offering the binding.
+    const lapsed = ws ? lease !== null && !holdsLiveBinding(lease, Date.now()) : this.ctx.id.name === undefined;
+    if (forAor && lapsed) {
+      this.ctx.waitUntil(aorStub(this.env, forAor).flowClosed(this.ctx.id.toString()).catch(() => undefined));
+      if (ws) this.#leases.set(ws, forAor, null);
     }
+    if (!ws || lapsed) return false;
     ws.send(data);
     return true;
   }

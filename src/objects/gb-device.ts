@@ -71,12 +71,22 @@ export class GbDevice {
     return this.state;
   }
 
-  /** Move to `next`; persisted unless only the last keepalive time moved (that is read from the flow). */
+  /**
+   * Move to `next`. Not persisted when only the last keepalive time moved (it is read from the flow) or the
+   * registration's end moved later (a lease renewal: the AOR derives it again from its bindings on load).
+   */
   private set(next: DeviceState): void {
     if (next === this.state) return;
     const before = this.state;
     this.state = next;
-    if (next.online !== before.online || next.lastKeepaliveAt === before.lastKeepaliveAt) this.persist(next, before);
+    const later = (next.registrationExpiresAt ?? 0) >= (before.registrationExpiresAt ?? 0);
+    const rest = (s: DeviceState) => JSON.stringify({ ...s, lastKeepaliveAt: 0, registrationExpiresAt: 0 });
+    if (!later || rest(next) !== rest(before)) this.persist(next, before);
+  }
+
+  /** On load: the registration lasts at least as long as the bindings the AOR holds (renewals are not written). */
+  heldUntil(until: number | null): void {
+    if (until !== null && this.state.online && (this.state.registrationExpiresAt ?? 0) < until) this.state = { ...this.state, registrationExpiresAt: until };
   }
 
   /** After a REGISTER: the device's bindings now end at `expiresAt` (null: unregistered). */

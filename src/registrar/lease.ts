@@ -110,6 +110,3 @@ export function keepaliveLocally(lease: Lease, now: number): Lease | null {
   if (!lease.device?.online || !holdsLiveBinding(lease, now)) return null;
   return { ...lease, device: { ...lease.device, lastKeepaliveAt: now } };
 }
-
-/** Default lease term: how far past now a grant's horizon lies (one renewal a day per device). */
-export const LEASE_TERM_MS = 24 * 3600 * 1000;
