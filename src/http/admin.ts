@@ -4,30 +4,18 @@
  * @module
  */
 import { Hono } from 'hono';
-import type { Context, Next } from 'hono';
+import type { Context } from 'hono';
 import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
 import { accountFor } from '../auth/authenticate.js';
 import { aorStub } from '../objects/stubs.js';
-import { timingSafeEqual } from '../auth/hash.js';
+import { requireAdmin } from './tokens.js';
 import { gb28181 } from './gb28181.js';
 
 type AppEnv = { Bindings: Env };
 
 /** User names accepted by the API: a conservative subset of the SIP user part (RFC 3261 §25.1). */
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._~+-]{0,63}$/;
-
-/** Bearer-token guard. */
-export async function requireAdmin(c: Context<AppEnv>, next: Next): Promise<Response | void> {
-  const token = c.env.ADMIN_TOKEN;
-  if (!token) return c.json({ error: 'admin API disabled: ADMIN_TOKEN is not configured' }, 503);
-  const auth = c.req.header('authorization') ?? '';
-  const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-  if (!given || !timingSafeEqual(given, token)) {
-    return c.json({ error: 'missing or wrong bearer token' }, 401, { 'WWW-Authenticate': 'Bearer realm="edge-sip"' });
-  }
-  await next();
-}
 
 function userStub(c: Context<AppEnv>, user: string) {
   const aor = `sip:${user}@${readConfig(c.env).domain}`;

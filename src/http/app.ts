@@ -5,20 +5,23 @@
 import { Hono } from 'hono';
 import type { Env } from '../env.js';
 import { log } from '../log.js';
-import { admin, requireAdmin } from './admin.js';
+import { HTTPException } from 'hono/http-exception';
+import { admin } from './admin.js';
+import { bridgeToken, requireAdmin } from './tokens.js';
 import { renderMetrics } from '../objects/metrics-render.js';
 import { sipWebSocket } from './sip-ws.js';
 
 /** The application. */
 export const app = new Hono<{ Bindings: Env }>();
 
-app.get('/sip', sipWebSocket);
+app.get('/sip', bridgeToken, sipWebSocket);
 app.route('/api/v1', admin);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.get('/metrics', requireAdmin, async (c) => c.text(await renderMetrics(c.env), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 app.onError((err, c) => {
+  if (err instanceof HTTPException) return err.getResponse();
   log('error', 'http handler failed', { path: new URL(c.req.url).pathname, error: String(err) });
   return c.json({ error: 'internal error' }, 500);
 });

@@ -7,7 +7,6 @@
 import type { Context } from 'hono';
 import type { Env } from '../env.js';
 import { FLOW_HEADERS } from '../transport/flow.js';
-import { timingSafeEqual } from '../auth/hash.js';
 import { newFlowStub, udpFlowStub } from '../objects/stubs.js';
 
 /** Subprotocols offered in `Sec-WebSocket-Protocol` (a comma-separated list). */
@@ -27,8 +26,8 @@ export async function sipWebSocket(c: Context<{ Bindings: Env }>): Promise<Respo
   const url = new URL(req.url);
   const headers = new Headers(req.headers);
   for (const h of Object.values(FLOW_HEADERS)) headers.delete(h);
-  const bridged = bridgeSource(c.env, req.headers);
-  if (bridged === 'refused') return c.text('Wrong bridge token', 401);
+  const bridged = bridgeSource(req.headers);
+  if (bridged === 'refused') return c.text('A udp-bridge must name the device address in x-bridge-source (ip:port)', 400);
   let stub;
   if (bridged) {
     // One flow object per device address, so a bridge reconnect reaches the same flow.
@@ -54,16 +53,12 @@ export const BRIDGE_ADVERTISE_HEADER = 'x-bridge-advertise';
 export const BRIDGE_SOURCE_HEADER = 'x-bridge-source';
 
 /**
- * The device address forwarded by a udp-bridge, trusted only with the right
- * bearer token. No token: an ordinary client (null). A wrong token: refused.
+ * The device address forwarded by a udp-bridge (its token already checked by `bridgeToken`): null for an
+ * ordinary client (no Authorization), refused when a bridge names no valid address.
  */
-export function bridgeSource(env: Env, headers: Headers): { ip: string; port: number } | null | 'refused' {
-  const auth = headers.get('authorization');
-  if (auth === null) return null;
-  const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-  if (!env.BRIDGE_TOKEN || !timingSafeEqual(token, env.BRIDGE_TOKEN)) return 'refused';
-  const source = parseSource(headers.get(BRIDGE_SOURCE_HEADER) ?? '');
-  return source ?? 'refused';
+export function bridgeSource(headers: Headers): { ip: string; port: number } | null | 'refused' {
+  if (headers.get('authorization') === null) return null;
+  return parseSource(headers.get(BRIDGE_SOURCE_HEADER) ?? '') ?? 'refused';
 }
 
 /** Parse `ip:port` or `[ipv6]:port`. */
