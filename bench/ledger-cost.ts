@@ -12,9 +12,11 @@ export const PRICES = { requestPerMillion: 0.15, rowPerMillion: 1.0, wsMessagesP
 /** The fleet the dollars are given for. */
 export const FLEET = 100_000;
 /** The production metrics policy (src/config.ts, src/objects/metrics-buffer.ts): a flush after this many increments … */
-export const FLUSH_EVENTS = 1000;
+export const FLUSH_EVENTS = 5000;
 /** … or once the oldest pending increment is this many hours old. */
-export const FLUSH_HOURS = 6;
+export const FLUSH_HOURS = 24;
+/** The default lease term (src/config.ts `LEASE_SECONDS`), in days: a leased device's refresh reaches its AOR once per term. */
+export const LEASE_DAYS = 7;
 /** Metrics shards and how often a busy one writes its changed rows (src/objects/metrics-object.ts). */
 export const SHARDS = { count: 4, persistSeconds: 30 } as const;
 

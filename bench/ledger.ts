@@ -1,7 +1,7 @@
 /**
  * The ledger benchmark (issue #10): what a GB/T 28181 camera, a softphone and a call cost in the units
  * Cloudflare bills, counted by the Worker's own ledger (`LEDGER=on`, src/objects/ledger.ts) and turned into
- * dollars a month per 100,000 devices (bench/ledger-cost.ts). Also the daily lease renewal (a Worker whose
+ * dollars a month per 100,000 devices (bench/ledger-cost.ts). Also the lease renewal (once a lease term) (a Worker whose
  * leases end at once), a cross-check of the ledger by the outside counting shim (bench/ledger-shim.ts), and
  * the same scenarios on the code before the leases, counted by that shim.
  *
@@ -30,7 +30,7 @@ export interface LedgerResult {
   /** This tree's commit (and whether its working tree had changes). */
   commit: string;
   after: ScenarioResults;
-  /** A camera's and a softphone's refresh once the lease has ended (LEASE_SECONDS=1): the daily renewal. */
+  /** A camera's and a softphone's refresh once the lease has ended (LEASE_SECONDS=1): the renewal. */
   renewal: { camera: Units; phone: Units };
   /** Distinct service counters (`sip_*`) seen: the most rows a metrics shard writes per persist. */
   metricNames: number;
