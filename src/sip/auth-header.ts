@@ -5,7 +5,9 @@
  */
 import { fail, ok } from './message.js';
 import type { Result } from './message.js';
-import { TOKEN_CHARS as TOKEN } from './token.js';
+import { CH, TOKEN_CHARS as TOKEN } from './token.js';
+
+const { HTAB, LF, CR, SP, DQUOTE, COMMA, EQUALS, BACKSLASH } = CH;
 
 /** Parameters of a `Digest` credentials value (RFC 3261 §25.1 `digest-response`). Absent optional ones are `null`. */
 export interface DigestCredentials {
@@ -34,17 +36,9 @@ export interface DigestChallenge {
   opaque?: string;
 }
 
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const DQUOTE = 34;
-const COMMA = 44;
-const EQUALS = 61;
-const BACKSLASH = 92;
 
 
-const isLws = (c: number): boolean => c === SP || c === TAB || c === CR || c === LF;
+const isLws = (c: number): boolean => c === SP || c === HTAB || c === CR || c === LF;
 
 function skipLws(s: string, i: number): number {
   while (i < s.length && isLws(s.charCodeAt(i))) i++;

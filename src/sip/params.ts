@@ -5,6 +5,9 @@
 
 import { fail, ok } from './message.js';
 import type { Result } from './message.js';
+import { CH } from './token.js';
+
+const { SP, HTAB, SEMI, EQUALS, DQUOTE, BACKSLASH } = CH;
 
 /**
  * Parameters in wire order: keys lower-cased, values raw as written (quotes
@@ -12,16 +15,10 @@ import type { Result } from './message.js';
  */
 export type Params = Map<string, string | null>;
 
-const SP = 32;
-const HTAB = 9;
-const SEMI = 59;
-const EQ = 61;
-const DQUOTE = 34;
-const BSLASH = 92;
 
 /** True for characters that may not appear in a parameter name. */
 function isNameStop(ch: number): boolean {
-  return ch <= SP || ch === SEMI || ch === EQ || ch === DQUOTE || ch === 44 /* , */ || ch === 60 /* < */ || ch === 62 /* > */ || ch === 127;
+  return ch <= SP || ch === SEMI || ch === EQUALS || ch === DQUOTE || ch === 44 /* , */ || ch === 60 /* < */ || ch === 62 /* > */ || ch === 127;
 }
 
 function skipWs(text: string, i: number): number {
@@ -37,7 +34,7 @@ function skipWs(text: string, i: number): number {
 export function endOfQuoted(text: string, i: number): number {
   for (let j = i + 1; j < text.length; j++) {
     const ch = text.charCodeAt(j);
-    if (ch === BSLASH) j++;
+    if (ch === BACKSLASH) j++;
     else if (ch === DQUOTE) return j + 1;
   }
   return -1;
@@ -59,7 +56,7 @@ export function parseParams(text: string): Result<Params> {
     const name = text.slice(nameStart, i).toLowerCase();
     i = skipWs(text, i);
     let value: string | null = null;
-    if (i < text.length && text.charCodeAt(i) === EQ) {
+    if (i < text.length && text.charCodeAt(i) === EQUALS) {
       i = skipWs(text, i + 1);
       const valueStart = i;
       if (i < text.length && text.charCodeAt(i) === DQUOTE) {

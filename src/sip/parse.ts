@@ -89,8 +89,6 @@ interface Split {
   bodyStart: number;
 }
 
-/** token characters (RFC 3261 §25.1) by code unit. */
-
 /**
  * Split the start line and header lines up to the first empty line, joining
  * folded lines with one space (RFC 3261 §7.3.1). Returns a reason naming the
