@@ -109,20 +109,32 @@ function sumNumOf(f: XmlFields, what: string): Result<number> {
   return n === undefined || n < 0 ? fail(`${what} response has no valid SumNum`) : ok(n);
 }
 
+/** One part of a multi-part answer: the grand total, this part's `Num` (when sent) and its items. */
+export interface MultiPart<T> {
+  sumNum: number;
+  num?: number;
+  items: T[];
+}
+
+/** The shape Catalog and RecordInfo share: `SumNum`, and a list element with a `Num` attribute and `Item`s. */
+function multiPart<T>(m: ManscdpMessage, cmdType: string, listName: string, item: (f: XmlFields) => T | undefined): Result<MultiPart<T>> {
+  const f = expect(m, 'Response', cmdType);
+  if (!f.ok) return f;
+  const sumNum = sumNumOf(f.value, cmdType);
+  if (!sumNum.ok) return sumNum;
+  const list = child(f.value, listName);
+  const parsed = items(list).map(item).filter((i): i is T => i !== undefined);
+  const count = parseIntText(attr(list, 'Num'));
+  return ok(count === undefined ? { sumNum: sumNum.value, items: parsed } : { sumNum: sumNum.value, num: count, items: parsed });
+}
+
 /**
  * `Response/Catalog` → the grand total `SumNum`, this part's `DeviceList Num` (when sent)
  * and its items; `DeviceList` may hold one `Item`, many, or none. Items without a DeviceID
  * are dropped.
  */
-export function catalogResponse(m: ManscdpMessage): Result<{ sumNum: number; num?: number; items: CatalogItem[] }> {
-  const f = expect(m, 'Response', 'Catalog');
-  if (!f.ok) return f;
-  const sumNum = sumNumOf(f.value, 'Catalog');
-  if (!sumNum.ok) return sumNum;
-  const list = child(f.value, 'DeviceList');
-  const parsed = items(list).map(catalogItem).filter((i): i is CatalogItem => i !== undefined);
-  const count = parseIntText(attr(list, 'Num'));
-  return ok(count === undefined ? { sumNum: sumNum.value, items: parsed } : { sumNum: sumNum.value, num: count, items: parsed });
+export function catalogResponse(m: ManscdpMessage): Result<MultiPart<CatalogItem>> {
+  return multiPart(m, 'Catalog', 'DeviceList', catalogItem);
 }
 
 /** `Response/DeviceInfo` → name, vendor, model, firmware and channel count (0 when absent). */
@@ -198,13 +210,6 @@ function recordItem(f: XmlFields): RecordItem {
 }
 
 /** `Response/RecordInfo` → `SumNum`, this part's `RecordList Num` (when sent) and its items. */
-export function recordInfoResponse(m: ManscdpMessage): Result<{ sumNum: number; num?: number; items: RecordItem[] }> {
-  const f = expect(m, 'Response', 'RecordInfo');
-  if (!f.ok) return f;
-  const sumNum = sumNumOf(f.value, 'RecordInfo');
-  if (!sumNum.ok) return sumNum;
-  const list = child(f.value, 'RecordList');
-  const parsed = items(list).map(recordItem);
-  const count = parseIntText(attr(list, 'Num'));
-  return ok(count === undefined ? { sumNum: sumNum.value, items: parsed } : { sumNum: sumNum.value, num: count, items: parsed });
+export function recordInfoResponse(m: ManscdpMessage): Result<MultiPart<RecordItem>> {
+  return multiPart(m, 'RecordInfo', 'RecordList', recordItem);
 }
