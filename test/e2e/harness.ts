@@ -1,7 +1,6 @@
 /**
  * Starts the real Worker (workerd via wrangler's test harness) for end-to-end tests.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestHarness } from 'wrangler';
 import type { BindingView } from '../../src/objects/aor-leases.js';
 
@@ -22,15 +21,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** Poll `fn` until `ok` holds or `ms` pass; returns the last value (the caller asserts on it). */
-export async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 10_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await sleep(every);
-  }
-}
+export { eventually } from '../support/eventually.js';
 
 /** A Worker that can be restarted in place: same URL, same durable storage, every WebSocket dropped. */
 export interface RestartableService extends Service {

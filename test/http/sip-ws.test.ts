@@ -4,7 +4,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/http/sip-ws.js';
-import { SipTestClient } from '../helpers/sip-client.js';
+import { SipTestClient } from '../support/sip-client.js';
 
 async function upgrade(headers: Record<string, string>): Promise<Response> {
   return exports.default.fetch('http://edge/sip', { headers: { Upgrade: 'websocket', ...headers } });

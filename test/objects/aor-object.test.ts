@@ -6,7 +6,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'c
 import { describe, expect, it, vi } from 'vitest';
 import type { AorObject } from '../../src/objects/aor-object.js';
 import type { Binding } from '../../src/registrar/bindings.js';
-import { answerChallenge, registerText } from '../helpers/sip-client.js';
+import { answerChallenge, registerText } from '../support/sip-client.js';
 import { aorStub, connect, createUser, DOMAIN } from './helpers.js';
 
 describe('AorObject', () => {

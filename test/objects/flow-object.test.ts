@@ -5,7 +5,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { evictDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { answerChallenge, registerText, SipTestClient } from '../helpers/sip-client.js';
+import { answerChallenge, registerText, SipTestClient } from '../support/sip-client.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
 
@@ -132,7 +132,7 @@ describe('FlowObject', () => {
   it('refuses to register another user\'s AOR with 403', async () => {
     const c = await connect();
     const first = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'x1', cseq: 1 }));
-    const { answerChallenge } = await import('../helpers/sip-client.js');
+    const { answerChallenge } = await import('../support/sip-client.js');
     const auth = answerChallenge(first, 'dave', 'dave-pw', `sip:${DOMAIN}`);
     const res = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'x1', cseq: 2, authorization: auth }));
     expect(res.status).toBe(403);

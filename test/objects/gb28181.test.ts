@@ -11,7 +11,7 @@ import { parseChallenge } from '../../src/sip/auth-header.js';
 import type { SipRequest } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { AorObject } from '../../src/objects/aor-object.js';
-import { SipTestClient } from '../helpers/sip-client.js';
+import { SipTestClient } from '../support/sip-client.js';
 import { LIVENESS_CLOSE_CODE } from '../../src/transport/liveness.js';
 import { eventually } from './helpers.js';
 

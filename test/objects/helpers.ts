@@ -3,7 +3,7 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { computeHA1 } from '../../src/auth/digest.js';
-import { SipTestClient } from '../helpers/sip-client.js';
+import { SipTestClient } from '../support/sip-client.js';
 
 export const DOMAIN = 'edge-sip.test';
 
@@ -33,11 +33,4 @@ export function aorStub(user: string) {
   return env.AOR.get(env.AOR.idFromName(`sip:${user}@${DOMAIN}`));
 }
 
-/** Poll until `fn` returns a value that satisfies `ok` (max ~3 s). */
-export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; ; i++) {
-    const v = await fn();
-    if (ok(v) || i > 60) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '../support/eventually.js';

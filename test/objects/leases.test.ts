@@ -8,7 +8,7 @@ import { exports } from 'cloudflare:workers';
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { env } from 'cloudflare:workers';
-import type { SipTestClient } from '../helpers/sip-client.js';
+import type { SipTestClient } from '../support/sip-client.js';
 import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
 
 /** The ledger's counters now (units billed to AorObject and FlowObject). */

@@ -5,7 +5,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { SipTestClient } from '../helpers/sip-client.js';
+import { SipTestClient } from '../support/sip-client.js';
 import { connect, createUser, DOMAIN } from './helpers.js';
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';

@@ -6,9 +6,10 @@ import { randomInt } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GB_PASSWORD, type Service } from '../harness.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { GB_PASSWORD, startService, type Service } from '../harness.js';
 import type { DeviceView } from '../../../src/objects/aor-gb.js';
-import { eventually, startSipp, type SippOptions, type SippRun } from '../udp/udp-kit.js';
+import { eventually, killAllSipp, startSipp, startTestBridge, type SippOptions, type SippRun, type TestBridge } from '../udp/udp-kit.js';
 
 /** The service's GB side (wrangler.toml vars). */
 export const PLATFORM = '34020000002000000001';
@@ -18,6 +19,33 @@ export { GB_PASSWORD };
 /** A fresh 20-digit device ID in the realm: 3402000000 + type (132 IPC, 118 NVR, 131 camera channel) + 0 + 6 random digits. */
 export function newDeviceId(type: '132' | '118' | '131'): string {
   return `${REALM}${type}0${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+}
+
+/** What every GB end-to-end file runs against: a started Worker and the real bridge in front of it. */
+export interface GbLab {
+  svc: Service;
+  bridge: TestBridge;
+}
+
+/**
+ * Start the Worker (with `vars`, e.g. a short keepalive policy) and the bridge before the file's tests, kill
+ * SIPp after each, and stop both after all. The fields are set once `beforeAll` has run.
+ */
+export function gbLab(vars: Record<string, string> = {}): GbLab {
+  const lab = {} as GbLab;
+  beforeAll(async () => {
+    lab.svc = await startService(vars);
+    lab.bridge = await startTestBridge(lab.svc.ws);
+  });
+  afterEach(async () => {
+    await killAllSipp();
+  });
+  afterAll(async () => {
+    await killAllSipp();
+    await lab.bridge?.close();
+    await lab.svc?.close();
+  });
+  return lab;
 }
 
 /** Call the GB API (`/api/v1/gb28181…`) and read its JSON. */

@@ -4,39 +4,24 @@
  * 6 keepalives one second apart and stays online the whole time (longer than the 4 s a registration alone
  * would last), then stops and goes offline with `keepalive timeout`; queries to it then get 409.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type Service } from '../harness.js';
-import { freeUdpPort, killAllSipp, sleep, startTestBridge, type TestBridge } from '../udp/udp-kit.js';
-import { deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, type DeviceJson } from './gb-kit.js';
+import { describe, expect, it } from 'vitest';
+import { freeUdpPort, sleep } from '../udp/udp-kit.js';
+import { gbLab, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, type DeviceJson } from './gb-kit.js';
 
 const INTERVAL_S = 2;
 const MISSES = 2;
 const DEADLINE_MS = INTERVAL_S * MISSES * 1000;
 
-let svc: Service;
-let bridge: TestBridge;
-
-beforeAll(async () => {
-  svc = await startService({ GB_KEEPALIVE_INTERVAL: String(INTERVAL_S), GB_KEEPALIVE_MISSES: String(MISSES) });
-  bridge = await startTestBridge(svc.ws);
-});
-afterEach(async () => {
-  await killAllSipp();
-});
-afterAll(async () => {
-  await killAllSipp();
-  await bridge?.close();
-  await svc?.close();
-});
+const lab = gbLab({ GB_KEEPALIVE_INTERVAL: String(INTERVAL_S), GB_KEEPALIVE_MISSES: String(MISSES) });
 
 describe('a GB28181 camera (SIPp) sending keepalives through the udp-bridge', () => {
   it('stays online while keepalives come and goes offline (keepalive timeout) when they stop', async () => {
     const id = newDeviceId('132');
     const port = await freeUdpPort();
-    const sipp = gbSipp({ scenario: 'gb-camera-keepalive.xml', bridgePort: bridge.port, localPort: port, id, timeoutMs: 40_000 });
+    const sipp = gbSipp({ scenario: 'gb-camera-keepalive.xml', bridgePort: lab.bridge.port, localPort: port, id, timeoutMs: 40_000 });
     try {
       // Online once registered.
-      const first = await deviceUntil(svc, id, (d) => d.status === 200 && d.body.online, 10_000);
+      const first = await deviceUntil(lab.svc, id, (d) => d.status === 200 && d.body.online, 10_000);
       expect(first.body.online, first.text).toBe(true);
       const registeredAt = first.body.registeredAt!;
 
@@ -45,7 +30,7 @@ describe('a GB28181 camera (SIPp) sending keepalives through the udp-bridge', ()
       let done = false;
       void sipp.result.then(() => (done = true));
       while (!done) {
-        const d = await gbApi<DeviceJson>(svc, `/devices/${id}`);
+        const d = await gbApi<DeviceJson>(lab.svc, `/devices/${id}`);
         seen.push({ at: Date.now(), online: d.body.online, lastKeepaliveAt: d.body.lastKeepaliveAt });
         await sleep(200);
       }
@@ -68,13 +53,13 @@ describe('a GB28181 camera (SIPp) sending keepalives through the udp-bridge', ()
       expect(seen.at(-1)!.lastKeepaliveAt).toBeGreaterThan(registeredAt);
 
       // Silence: offline about DEADLINE_MS after the last keepalive, not before most of it passed.
-      const off = await deviceUntil(svc, id, (d) => d.status === 200 && !d.body.online, DEADLINE_MS + 10_000);
+      const off = await deviceUntil(lab.svc, id, (d) => d.status === 200 && !d.body.online, DEADLINE_MS + 10_000);
       const offAt = Date.now();
       expect(off.body, off.text).toMatchObject({ online: false, offlineReason: 'keepalive timeout' });
       expect(offAt - lastKeepaliveSentAt).toBeGreaterThan(DEADLINE_MS - 1_500);
 
       // An offline device is not queried: 409.
-      const q = await gbApi(svc, `/devices/${id}/catalog?wait=2`, { method: 'POST' });
+      const q = await gbApi(lab.svc, `/devices/${id}/catalog?wait=2`, { method: 'POST' });
       expect(q.status, q.text).toBe(409);
     } finally {
       sipp.kill();

@@ -7,28 +7,17 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeDigestResponse, computeHA1 } from '../../../src/auth/digest.js';
 import { parseChallenge } from '../../../src/sip/auth-header.js';
-import { startService, type Service } from '../harness.js';
-import { sleep, startTestBridge, type TestBridge } from '../udp/udp-kit.js';
-import { GB_PASSWORD, gbApi, newDeviceId, PLATFORM, REALM, type DeviceJson } from './gb-kit.js';
+import { sleep } from '../udp/udp-kit.js';
+import { gbLab, GB_PASSWORD, gbApi, newDeviceId, PLATFORM, REALM, type DeviceJson } from './gb-kit.js';
 
 const INTERVAL_S = 1;
 const MISSES = 3;
 const SILENCE_MS = INTERVAL_S * MISSES * 1000;
 
-let svc: Service;
-let bridge: TestBridge;
-
-beforeAll(async () => {
-  svc = await startService({ GB_KEEPALIVE_INTERVAL: String(INTERVAL_S), GB_KEEPALIVE_MISSES: String(MISSES) });
-  bridge = await startTestBridge(svc.ws);
-});
-afterAll(async () => {
-  await bridge?.close();
-  await svc?.close();
-});
+const lab = gbLab({ GB_KEEPALIVE_INTERVAL: String(INTERVAL_S), GB_KEEPALIVE_MISSES: String(MISSES) });
 
 /** A camera that speaks just enough SIP over its own UDP socket. */
 class Camera {
@@ -87,14 +76,14 @@ class Camera {
 
 describe('offline from silence, decided at the bridge', () => {
   it('never marks a camera with keepalives jittered ±50 % offline, and marks it offline within misses × interval + 5 s once they stop', async () => {
-    const cam = await Camera.open(newDeviceId('132'), bridge.port);
+    const cam = await Camera.open(newDeviceId('132'), lab.bridge.port);
     try {
       expect(await cam.register()).toMatch(/^SIP\/2\.0 200/);
       const seen: boolean[] = [];
       let watching = true;
       const watcher = (async () => {
         while (watching) {
-          seen.push((await gbApi<DeviceJson>(svc, `/devices/${cam.id}`)).body.online);
+          seen.push((await gbApi<DeviceJson>(lab.svc, `/devices/${cam.id}`)).body.online);
           await sleep(150);
         }
       })();
@@ -108,12 +97,12 @@ describe('offline from silence, decided at the bridge', () => {
       expect(seen.length).toBeGreaterThan(20);
       expect(seen.every((online) => online), JSON.stringify(seen)).toBe(true);
 
-      let dev = (await gbApi<DeviceJson>(svc, `/devices/${cam.id}`)).body;
+      let dev = (await gbApi<DeviceJson>(lab.svc, `/devices/${cam.id}`)).body;
       while (dev.online && Date.now() - lastAt < SILENCE_MS + 5_000) {
         await sleep(100);
-        dev = (await gbApi<DeviceJson>(svc, `/devices/${cam.id}`)).body;
+        dev = (await gbApi<DeviceJson>(lab.svc, `/devices/${cam.id}`)).body;
       }
-      expect(dev, bridge.tail()).toMatchObject({ online: false, offlineReason: 'keepalive timeout' });
+      expect(dev, lab.bridge.tail()).toMatchObject({ online: false, offlineReason: 'keepalive timeout' });
       expect(Date.now() - lastAt).toBeLessThanOrEqual(SILENCE_MS + 5_000);
     } finally {
       cam.socket.close();

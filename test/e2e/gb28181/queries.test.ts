@@ -12,34 +12,19 @@
  * same port, so the same flow at the bridge and the Worker) answers the platform's request.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type Service } from '../harness.js';
-import { freeUdpPort, killAllSipp, startTestBridge, waitUntilBound, type TestBridge } from '../udp/udp-kit.js';
+import { describe, expect, it } from 'vitest';
+import { freeUdpPort, startTestBridge, waitUntilBound, type TestBridge } from '../udp/udp-kit.js';
 import {
-  PLATFORM, REALM, catalogChannels, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, writeCatalogItems, type DeviceJson,
+  gbLab, PLATFORM, REALM, catalogChannels, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, writeCatalogItems, type DeviceJson,
 } from './gb-kit.js';
 
-let svc: Service;
-let bridge: TestBridge;
-
-beforeAll(async () => {
-  svc = await startService();
-  bridge = await startTestBridge(svc.ws);
-});
-afterEach(async () => {
-  await killAllSipp();
-});
-afterAll(async () => {
-  await killAllSipp();
-  await bridge?.close();
-  await svc?.close();
-});
+const lab = gbLab();
 
 /** Register device `id` from UDP `port` (SIPp, digest with qop) and wait until the API shows it online. */
 async function registered(id: string, port: number): Promise<void> {
-  const run = await gbSipp({ scenario: 'gb-camera-register-qop-expect-200.xml', bridgePort: bridge.port, localPort: port, id }).result;
+  const run = await gbSipp({ scenario: 'gb-camera-register-qop-expect-200.xml', bridgePort: lab.bridge.port, localPort: port, id }).result;
   expect(run.code, run.report).toBe(0);
-  const dev = await deviceUntil(svc, id, (d) => d.status === 200 && d.body.online);
+  const dev = await deviceUntil(lab.svc, id, (d) => d.status === 200 && d.body.online);
   expect(dev.body.online, dev.text).toBe(true);
 }
 
@@ -51,12 +36,12 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
     const port = await freeUdpPort();
     await registered(nvr, port);
     const bodydir = writeCatalogItems(nvr);
-    const absorbed = async () => (await bridge.scrape()).get('sip_bridge_retransmissions_absorbed_total') ?? 0;
+    const absorbed = async () => (await lab.bridge.scrape()).get('sip_bridge_retransmissions_absorbed_total') ?? 0;
     const absorbedBefore = await absorbed();
-    const sipp = gbSipp({ scenario: 'gb-nvr-catalog.xml', bridgePort: bridge.port, localPort: port, id: nvr, keys: { bodydir } });
+    const sipp = gbSipp({ scenario: 'gb-nvr-catalog.xml', bridgePort: lab.bridge.port, localPort: port, id: nvr, keys: { bodydir } });
     try {
       await waitUntilBound(port);
-      const res = await gbApi<{ sumNum: number; complete: boolean; items: Array<Record<string, unknown>> }>(svc, `/devices/${nvr}/catalog?wait=20`, post());
+      const res = await gbApi<{ sumNum: number; complete: boolean; items: Array<Record<string, unknown>> }>(lab.svc, `/devices/${nvr}/catalog?wait=20`, post());
       const run = await sipp.result;
       expect(run.code, run.report).toBe(0);
       expect(res.status, res.text).toBe(200);
@@ -73,7 +58,7 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
         });
       }
       // The device keeps them.
-      const dev = await gbApi<DeviceJson>(svc, `/devices/${nvr}`);
+      const dev = await gbApi<DeviceJson>(lab.svc, `/devices/${nvr}`);
       expect(dev.body.catalogComplete).toBe(true);
       expect(dev.body.channels.map((c) => [c.deviceId, c.name]).sort()).toEqual(expected.map((e) => [e.deviceId, e.name]).sort());
 
@@ -118,17 +103,17 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
     const port = await freeUdpPort();
     await registered(nvr, port);
     const bodydir = writeCatalogItems(nvr);
-    const sipp = gbSipp({ scenario: 'gb-nvr-catalog-partial.xml', bridgePort: bridge.port, localPort: port, id: nvr, keys: { bodydir } });
+    const sipp = gbSipp({ scenario: 'gb-nvr-catalog-partial.xml', bridgePort: lab.bridge.port, localPort: port, id: nvr, keys: { bodydir } });
     try {
       await waitUntilBound(port);
-      const res = await gbApi<{ partial: boolean; sumNum: number; complete: boolean; items: Array<Record<string, unknown>> }>(svc, `/devices/${nvr}/catalog?wait=3`, post());
+      const res = await gbApi<{ partial: boolean; sumNum: number; complete: boolean; items: Array<Record<string, unknown>> }>(lab.svc, `/devices/${nvr}/catalog?wait=3`, post());
       const run = await sipp.result;
       expect(run.code, run.report).toBe(0);
       expect(res.status, res.text).toBe(206);
       const B = catalogChannels(nvr)[1]!;
       expect(res.body).toMatchObject({ partial: true, sumNum: 2, complete: false });
       expect(res.body.items.map((i) => [i.deviceId, i.name])).toEqual([[B.deviceId, B.name]]);
-      const dev = await gbApi<DeviceJson>(svc, `/devices/${nvr}`);
+      const dev = await gbApi<DeviceJson>(lab.svc, `/devices/${nvr}`);
       expect(dev.body.catalogComplete).toBe(false);
       expect(dev.body.channels.map((c) => c.deviceId)).toEqual([B.deviceId]);
     } finally {
@@ -141,15 +126,15 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
     const cam = newDeviceId('132');
     const port = await freeUdpPort();
     await registered(cam, port);
-    const sipp = gbSipp({ scenario: 'gb-camera-device-info.xml', bridgePort: bridge.port, localPort: port, id: cam });
+    const sipp = gbSipp({ scenario: 'gb-camera-device-info.xml', bridgePort: lab.bridge.port, localPort: port, id: cam });
     try {
       await waitUntilBound(port);
-      const res = await gbApi(svc, `/devices/${cam}/device-info?wait=15`, post());
+      const res = await gbApi(lab.svc, `/devices/${cam}/device-info?wait=15`, post());
       const run = await sipp.result;
       expect(run.code, run.report).toBe(0);
       expect(res.status, res.text).toBe(200);
       expect(res.body).toMatchObject({ deviceName: 'SIPp IPC', manufacturer: 'Acme', model: 'IPC-100', firmware: 'V5.7.3 build 240520', channel: 1, result: 'OK' });
-      const dev = await gbApi<DeviceJson>(svc, `/devices/${cam}`);
+      const dev = await gbApi<DeviceJson>(lab.svc, `/devices/${cam}`);
       expect(dev.body.info).toEqual({ deviceName: 'SIPp IPC', manufacturer: 'Acme', model: 'IPC-100', firmware: 'V5.7.3 build 240520', channel: 1 });
       const query = parseTrace(run.messages).find((m) => m.dir === 'received' && m.first.startsWith('MESSAGE'))!;
       expect(query.body).toMatch(/<Query>\s*<CmdType>DeviceInfo<\/CmdType>\s*<SN>\d+<\/SN>\s*<DeviceID>\d{20}<\/DeviceID>/);
@@ -163,10 +148,10 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
     const cam = newDeviceId('132');
     const port = await freeUdpPort();
     await registered(cam, port);
-    const sipp = gbSipp({ scenario: 'gb-camera-ptz.xml', bridgePort: bridge.port, localPort: port, id: cam });
+    const sipp = gbSipp({ scenario: 'gb-camera-ptz.xml', bridgePort: lab.bridge.port, localPort: port, id: cam });
     try {
       await waitUntilBound(port);
-      const res = await gbApi(svc, `/devices/${cam}/ptz`, post({ tilt: 'up', speed: 128 }));
+      const res = await gbApi(lab.svc, `/devices/${cam}/ptz`, post({ tilt: 'up', speed: 128 }));
       const run = await sipp.result;
       // Exit code 0: the scenario's check of the PTZCmd passed.
       expect(run.code, run.report).toBe(0);
@@ -187,11 +172,11 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
     const port = await freeUdpPort();
     await registered(cam, port);
     const mediaport = '15060';
-    const sipp = gbSipp({ scenario: 'gb-camera-live.xml', bridgePort: bridge.port, localPort: port, id: cam, keys: { channel, mediaport }, timeoutMs: 45_000 });
+    const sipp = gbSipp({ scenario: 'gb-camera-live.xml', bridgePort: lab.bridge.port, localPort: port, id: cam, keys: { channel, mediaport }, timeoutMs: 45_000 });
     try {
       await waitUntilBound(port);
       const start = await gbApi<{ callId: string; channelId: string; ssrc: string; answer: string; media: { ip: string; port: number } }>(
-        svc, `/devices/${cam}/live`, post({ channel, mediaIp: '198.51.100.20', mediaPort: 30000 }),
+        lab.svc, `/devices/${cam}/live`, post({ channel, mediaIp: '198.51.100.20', mediaPort: 30000 }),
       );
       expect(start.status, start.text).toBe(200);
       expect(start.body.ssrc).toMatch(/^0\d{9}$/);
@@ -201,16 +186,16 @@ describe('a GB28181 NVR and cameras (SIPp) driven through the API', () => {
       ].join('\r\n');
       expect(start.body.answer).toBe(answer);
       expect(start.body).toMatchObject({ channelId: channel, media: { ip: '127.0.0.1', port: Number(mediaport) } });
-      const session = await gbApi<DeviceJson & { sessions: Array<{ callId: string }> }>(svc, `/devices/${cam}`);
+      const session = await gbApi<DeviceJson & { sessions: Array<{ callId: string }> }>(lab.svc, `/devices/${cam}`);
       expect(session.body.sessions.map((s) => s.callId)).toContain(start.body.callId);
 
-      const stop = await gbApi<{ status: number }>(svc, `/devices/${cam}/live/${encodeURIComponent(start.body.callId)}`, { method: 'DELETE' });
+      const stop = await gbApi<{ status: number }>(lab.svc, `/devices/${cam}/live/${encodeURIComponent(start.body.callId)}`, { method: 'DELETE' });
       const run = await sipp.result;
       // Exit code 0: the device got the ACK and the BYE and answered the BYE.
       expect(run.code, run.report).toBe(0);
       expect(stop.status, stop.text).toBe(200);
       expect(stop.body).toMatchObject({ status: 200 });
-      const after = await gbApi<DeviceJson & { sessions: Array<{ callId: string }> }>(svc, `/devices/${cam}`);
+      const after = await gbApi<DeviceJson & { sessions: Array<{ callId: string }> }>(lab.svc, `/devices/${cam}`);
       expect(after.body.sessions.map((s) => s.callId)).not.toContain(start.body.callId);
 
       // Wire: the offer, the answer as the device sent it, ACK and BYE in the dialog.

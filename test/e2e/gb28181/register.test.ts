@@ -3,27 +3,12 @@
  * against a really started Worker, with digest with and without qop; a MESSAGE from a device that never
  * registered gets 404.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeDigestResponse, computeHA1 } from '../../../src/auth/digest.js';
-import { startService, type Service } from '../harness.js';
-import { freeUdpPort, killAllSipp, startTestBridge, type TestBridge } from '../udp/udp-kit.js';
-import { GB_PASSWORD, PLATFORM, REALM, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, type DeviceJson } from './gb-kit.js';
+import { freeUdpPort, killAllSipp } from '../udp/udp-kit.js';
+import { gbLab, GB_PASSWORD, PLATFORM, REALM, deviceUntil, gbApi, gbSipp, newDeviceId, parseTrace, type DeviceJson } from './gb-kit.js';
 
-let svc: Service;
-let bridge: TestBridge;
-
-beforeAll(async () => {
-  svc = await startService();
-  bridge = await startTestBridge(svc.ws);
-});
-afterEach(async () => {
-  await killAllSipp();
-});
-afterAll(async () => {
-  await killAllSipp();
-  await bridge?.close();
-  await svc?.close();
-});
+const lab = gbLab();
 
 /** Parse `key=value, key="value"` digest parameters. */
 function digestParams(header: string): Record<string, string> {
@@ -44,7 +29,7 @@ describe('a GB28181 camera (SIPp) registering through the udp-bridge', () => {
       const port = await freeUdpPort();
       const scenario = qop ? 'gb-camera-register-qop-expect-200.xml' : 'gb-camera-register-no-qop-expect-200.xml';
       const before = Date.now();
-      const run = await gbSipp({ scenario, bridgePort: bridge.port, localPort: port, id }).result;
+      const run = await gbSipp({ scenario, bridgePort: lab.bridge.port, localPort: port, id }).result;
       expect(run.code, run.report).toBe(0);
 
       const msgs = parseTrace(run.messages);
@@ -88,11 +73,11 @@ describe('a GB28181 camera (SIPp) registering through the udp-bridge', () => {
       expect(localDateMs(date)).toBeLessThanOrEqual(Date.now() + 2_000);
 
       // The API shows the device online, at the address the bridge saw.
-      const dev = await deviceUntil(svc, id, (d) => d.status === 200 && d.body.online);
+      const dev = await deviceUntil(lab.svc, id, (d) => d.status === 200 && d.body.online);
       expect(dev.status).toBe(200);
       expect(dev.body).toMatchObject({ deviceId: id, online: true, offlineReason: null, source: `127.0.0.1:${port}`, gbVersion: '2.0' });
       expect(dev.body.registrationExpiresAt! - Date.now()).toBeGreaterThan(3_500_000);
-      const list = await gbApi<{ platformId: string; realm: string; devices: Array<{ deviceId: string; online: boolean }> }>(svc, '/devices');
+      const list = await gbApi<{ platformId: string; realm: string; devices: Array<{ deviceId: string; online: boolean }> }>(lab.svc, '/devices');
       expect(list.status).toBe(200);
       expect(list.body.platformId).toBe(PLATFORM);
       expect(list.body.devices.find((d) => d.deviceId === id), list.text).toMatchObject({ online: true });
@@ -102,11 +87,11 @@ describe('a GB28181 camera (SIPp) registering through the udp-bridge', () => {
   it('answers a MESSAGE from a device that never registered with 404', async () => {
     const id = newDeviceId('132');
     const port = await freeUdpPort();
-    const run = await gbSipp({ scenario: 'gb-unregistered-message-expect-404.xml', bridgePort: bridge.port, localPort: port, id }).result;
+    const run = await gbSipp({ scenario: 'gb-unregistered-message-expect-404.xml', bridgePort: lab.bridge.port, localPort: port, id }).result;
     expect(run.code, run.report).toBe(0);
     const r404 = parseTrace(run.messages).find((m) => m.dir === 'received' && m.first.startsWith('SIP/2.0 '));
     expect(r404?.first, run.report).toMatch(/^SIP\/2\.0 404 /);
-    const dev = await gbApi<DeviceJson>(svc, `/devices/${id}`);
+    const dev = await gbApi<DeviceJson>(lab.svc, `/devices/${id}`);
     expect(dev.status, dev.text).toBe(404);
   });
 });
