@@ -20,7 +20,7 @@ import { makeBranch, parseBranch } from '../proxy/branch.js';
 import { checkProxyRequest } from '../proxy/request-checks.js';
 import { ourRoute, recordRoutes } from '../proxy/record-route.js';
 import { forwardCopy } from '../proxy/requests.js';
-import { ProxyTransaction } from '../proxy/transaction.js';
+import { ForkingTransaction } from '../proxy/forking-transaction.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
 import { aorStub, aorStubById, deliverTo, flowStub, randomHex } from './stubs.js';
@@ -48,7 +48,7 @@ function isIpLiteral(host: string): boolean {
 
 /** Transactions of requests this flow's peer sent, and the routing of its requests. */
 export class FlowRouter {
-  private readonly txs = new Map<string, ProxyTransaction>();
+  private readonly txs = new Map<string, ForkingTransaction>();
   /** Client's top Via branch → our transaction key (CANCEL and non-2xx ACK matching, RFC 3261 §9.2). */
   private readonly byClientBranch = new Map<string, string>();
 
@@ -156,7 +156,7 @@ export class FlowRouter {
   /** Start a transaction; `forAor` (the target of an out-of-dialog request) lets each flow check its lease. */
   private async start(key: string, req: SipRequest, ess: RequestEssentials, host: FlowHost, branches: Array<{ id: string; flowId: string; request: SipRequest }>, forAor?: string): Promise<void> {
     const clientBranch = ess.vias[0]?.params.get('branch') ?? '';
-    const tx = new ProxyTransaction(req.method, {
+    const tx = new ForkingTransaction(req.method, {
       deliver: (flowId, msg) => this.deliver(host, flowId, msg, forAor),
       respond: (res) => host.sendToPeer(res),
       localResponse: (status, reason) => createResponse(req, status, reason ? { reason } : {}),

@@ -9,7 +9,7 @@ import { SipHeaders, type SipRequest, type SipResponse } from '../sip/message.js
 import { parseBranch, makeBranch } from '../proxy/branch.js';
 import type { FlowAddress } from '../transport/flow.js';
 import { viaValue } from '../proxy/requests.js';
-import { ProxyTransaction } from '../proxy/transaction.js';
+import { ForkingTransaction } from '../proxy/forking-transaction.js';
 import type { Binding } from '../registrar/bindings.js';
 import { deliverTo, randomHex } from './stubs.js';
 
@@ -92,7 +92,7 @@ function dialogFrom(res: SipResponse, invite: SipRequest, flowId: string, addres
 
 /** Client transactions of one AOR object. */
 export class PlatformRequests {
-  private readonly txs = new Map<string, ProxyTransaction>();
+  private readonly txs = new Map<string, ForkingTransaction>();
 
   constructor(private readonly env: Env, private readonly objectId: string) {}
 
@@ -138,7 +138,7 @@ export class PlatformRequests {
   private run(key: string, method: string, timeoutMs: number, branches: Array<{ id: string; flowId: string; address: FlowAddress; request: SipRequest }>): Promise<PlatformResult> {
     return new Promise<PlatformResult>((resolve) => {
       let settled = false;
-      const tx = new ProxyTransaction(method, {
+      const tx = new ForkingTransaction(method, {
         deliver: (flowId, msg) => deliverTo(this.env, flowId, msg),
         respond: (res) => {
           if (settled || res.status < 200) return;

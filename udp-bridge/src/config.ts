@@ -4,6 +4,7 @@
  */
 
 import { parseArgs } from 'node:util';
+import { Timers } from '../../src/sip/timers.js';
 
 /** A host and port to bind or connect to. IPv6 hosts are kept without brackets. */
 export interface HostPort {
@@ -56,8 +57,6 @@ export interface BridgeConfig {
 /** Log levels, least severe first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** T1, the RTT estimate (RFC 3261 §17.1.1.1). */
-export const T1_MS = 500;
 
 /** "The maximum size of a UDP datagram payload" over IPv4: 65,535 − 8 (UDP) − 20 (IP). */
 export const MAX_UDP_PAYLOAD = 65_507;
@@ -79,7 +78,7 @@ export const DEFAULT_CONFIG: Readonly<BridgeConfig> = {
   bufferBytes: 256 * 1024,
   reconnectMinMs: 500,
   reconnectMaxMs: 30_000,
-  retransmissionTtlMs: 64 * T1_MS,
+  retransmissionTtlMs: Timers.LINGER,
   logLevel: 'info',
 };
 

@@ -16,7 +16,7 @@ import { GrantedExpiresMemo } from './registration.js';
 import { inspectMessage } from './sip-scan.js';
 import type { SipSummary } from './sip-scan.js';
 import type { Source } from './source.js';
-import { T1_MS } from './config.js';
+import { Timers } from '../../src/sip/timers.js';
 
 /** What a flow needs from the bridge. */
 export interface FlowDeps {
@@ -94,8 +94,8 @@ export class Flow {
     this.retransmitter = new RequestRetransmitter(
       (b) => deps.sendToDevice(b),
       { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) },
-      T1_MS,
-      8 * T1_MS, // T2 = 4 s
+      Timers.T1,
+      Timers.T2,
       () => deps.metrics.requestRetransmissions++,
     );
     this.connect();

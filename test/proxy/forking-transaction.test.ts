@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SipHeaders, type SipRequest, type SipResponse } from '../../src/sip/message.js';
-import { ProxyTransaction } from '../../src/proxy/transaction.js';
+import { ForkingTransaction } from '../../src/proxy/forking-transaction.js';
 
 function req(method: string, branch: string): SipRequest {
   return {
@@ -21,7 +21,7 @@ function harness(method: string, timeoutMs = 1000) {
   const delivered: Array<[string, string]> = [];
   const timers: Array<() => void> = [];
   let done = false;
-  const tx = new ProxyTransaction(method, {
+  const tx = new ForkingTransaction(method, {
     deliver: async (flowId, msg) => {
       delivered.push([flowId, msg.method]);
       return flowId !== 'gone';
@@ -35,7 +35,7 @@ function harness(method: string, timeoutMs = 1000) {
   return { tx, upstream, delivered, fireTimers: () => timers.splice(0).forEach((f) => f()), isDone: () => done };
 }
 
-describe('ProxyTransaction', () => {
+describe('ForkingTransaction', () => {
   it('forwards provisionals other than 100, the first 2xx at once, and cancels the ringing branches', async () => {
     const h = harness('INVITE');
     await h.tx.start([{ id: 'b1', flowId: 'f1', request: req('INVITE', 'b1') }, { id: 'b2', flowId: 'f2', request: req('INVITE', 'b2') }]);

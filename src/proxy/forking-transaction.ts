@@ -1,20 +1,15 @@
 /**
- * A stateful proxy's client side (RFC 3261 §16.7): one request forked to
- * every branch, responses collected, the first 2xx forwarded at once (and
- * for INVITE the other branches CANCELled), otherwise the best final response
- * when every branch has finished or timed out. Runtime-free: delivery, the
- * upstream answer and timers come in as hooks.
+ * A request forked to one or more flows, and the answer chosen from their responses: the client side of the
+ * stateful proxy (RFC 3261 §16.7) and of the platform's own requests (its UAC, RFC 3261 §17.1). The first 2xx
+ * is passed on at once (and for INVITE the other branches are CANCELled), otherwise the best final response
+ * when every branch has finished or timed out. Runtime-free: delivery, the upstream answer and timers come
+ * in as hooks.
  * @module
  */
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { ackFor, cancelFor } from './requests.js';
+import { Timers } from '../sip/timers.js';
 
-/** Timer C (RFC 3261 §16.6 step 11) for INVITE, "greater than 3 minutes". */
-export const TIMER_C_MS = 181_000;
-/** Timer F (64·T1) for non-INVITE requests. */
-export const TIMER_F_MS = 32_000;
-/** How long a finished transaction lingers to relay 2xx retransmissions (64·T1). */
-export const LINGER_MS = 32_000;
 
 /** What the transaction needs from its host object. */
 export interface TransactionHooks {
@@ -46,8 +41,8 @@ function rank(status: number): number {
   return status >= 600 ? 0 : status;
 }
 
-/** A forking client transaction of the proxy. */
-export class ProxyTransaction {
+/** One forked request: its branches, their responses, and the final answer upstream. */
+export class ForkingTransaction {
   readonly branches = new Map<string, Branch>();
   private best: SipResponse | null = null;
   private answered = false;
@@ -56,7 +51,7 @@ export class ProxyTransaction {
   constructor(
     readonly method: string,
     private readonly hooks: TransactionHooks,
-    private readonly timeoutMs: number = method === 'INVITE' ? TIMER_C_MS : TIMER_F_MS,
+    private readonly timeoutMs: number = method === 'INVITE' ? Timers.TIMER_C : Timers.TIMER_F,
   ) {}
 
   /** True once a final response went upstream. */
@@ -139,6 +134,6 @@ export class ProxyTransaction {
 
   private linger(): void {
     if (this.timer !== null) this.hooks.clearTimer(this.timer);
-    this.timer = this.hooks.setTimer(LINGER_MS, () => this.hooks.done());
+    this.timer = this.hooks.setTimer(Timers.LINGER, () => this.hooks.done());
   }
 }
