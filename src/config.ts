@@ -5,6 +5,7 @@
 import type { Env } from './env.js';
 import { DEFAULT_FLOW_LIMITS, type FlowLimitPolicy } from './transport/flow-limits.js';
 import type { MetricsFlushPolicy } from './objects/metrics-buffer.js';
+import { hmacSha256 } from './auth/hash.js';
 
 /** Registrar and authentication policy. */
 export interface Config {
@@ -22,6 +23,11 @@ export interface Config {
   nonceTtlMs: number;
   /** HMAC key for nonces; empty when unset, and then registrations are refused. */
   nonceSecret: Uint8Array;
+  /**
+   * HMAC key of the Record-Route signatures: `ROUTE_SECRET`, or else a key derived from `NONCE_SECRET` for
+   * this use only (so one secret never signs two kinds of thing).
+   */
+  routeSecret: Uint8Array;
   /** GB/T 28181 platform settings; null when GB_PLATFORM_ID is not set. */
   gb: GbConfig | null;
   /** Per-connection bounds: messages/s, burst, failed authentications before the connection is closed. */
@@ -67,6 +73,12 @@ function readGb(env: Env): GbConfig | null {
   };
 }
 
+function routeSecret(env: Env): Uint8Array {
+  const enc = new TextEncoder();
+  if (env.ROUTE_SECRET) return enc.encode(env.ROUTE_SECRET);
+  return hmacSha256(enc.encode(env.NONCE_SECRET ?? ''), enc.encode('edge-sip record-route v1'));
+}
+
 function int(value: string | undefined, fallback: number): number {
   const n = Number.parseInt(value ?? '', 10);
   return Number.isFinite(n) && n >= 0 ? n : fallback;
@@ -83,6 +95,7 @@ export function readConfig(env: Env): Config {
     defaultExpires: int(env.DEFAULT_EXPIRES, 3600),
     nonceTtlMs: int(env.NONCE_TTL, 300) * 1000,
     nonceSecret: new TextEncoder().encode(env.NONCE_SECRET ?? ''),
+    routeSecret: routeSecret(env),
     gb: readGb(env),
     flowLimits: {
       rate: int(env.FLOW_MESSAGE_RATE, DEFAULT_FLOW_LIMITS.rate) || DEFAULT_FLOW_LIMITS.rate,

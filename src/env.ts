@@ -48,6 +48,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */
   BRIDGE_TOKEN?: string;
-  /** HMAC key that signs digest nonces (secret). */
+  /** HMAC key that signs digest nonces (secret); Record-Route signatures use a key derived from it. */
   NONCE_SECRET?: string;
+  /** HMAC key of Record-Route signatures (secret, optional): set it to rotate nonces and routes apart. */
+  ROUTE_SECRET?: string;
 }

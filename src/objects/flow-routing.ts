@@ -102,10 +102,10 @@ export class FlowRouter {
   private ourDialog(routes: string[], host: FlowHost) {
     const first = parseNameAddr(routes[0]!);
     if (!first.ok) return null;
-    const d = ourRoute(host.config.nonceSecret, first.value.uri);
+    const d = ourRoute(host.config.routeSecret, first.value.uri);
     if (!d) return null;
     const second = routes[1] ? parseNameAddr(routes[1]) : null;
-    const towards = second?.ok && ourRoute(host.config.nonceSecret, second.value.uri) ? second.value.uri : null;
+    const towards = second?.ok && ourRoute(host.config.routeSecret, second.value.uri) ? second.value.uri : null;
     return { ...d, towards, pop: towards ? 2 : 1 };
   }
 
@@ -126,7 +126,7 @@ export class FlowRouter {
     const branches = found.targets.map((t, i) => {
       const id = makeBranch({ origin: 'flow', objectId: host.flow.id, loop, tx: `${key}z${i}` });
       const recordRoute = createsDialog(req.method)
-        ? recordRoutes(host.config.nonceSecret, { a: host.flow.id, b: t.flowId, ftag }, t.address as FlowAddress, me)
+        ? recordRoutes(host.config.routeSecret, { a: host.flow.id, b: t.flowId, ftag }, t.address as FlowAddress, me)
         : undefined;
       return { id, flowId: t.flowId, request: forwardCopy(req, ess.maxForwards, { uri: t.uri, via: { address: t.address as FlowAddress, branch: id }, ...(recordRoute ? { recordRoute } : {}) }) };
     });
