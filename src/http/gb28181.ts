@@ -59,10 +59,16 @@ export const gb28181 = new Hono<AppEnv>();
 
 gb28181.use('*', async (c, next) => {
   if (!gbOf(c)) return c.json({ error: 'GB28181 is disabled: set GB_PLATFORM_ID' }, 404);
-  const id = c.req.param('id');
-  if (id !== undefined && !ID.test(id)) return c.json({ error: 'device IDs are 20 digits' }, 400);
   await next();
 });
+
+// The device ID is checked where the route names it (a `*` middleware sees no route parameters).
+const deviceId = async (c: Ctx, next: () => Promise<void>) => {
+  if (!ID.test(c.req.param('id') ?? '')) return c.json({ error: 'device IDs are 20 digits' }, 400);
+  await next();
+};
+gb28181.use('/devices/:id', deviceId);
+gb28181.use('/devices/:id/*', deviceId);
 
 gb28181.get('/devices', async (c) => {
   const gb = gbOf(c)!;
