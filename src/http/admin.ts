@@ -10,6 +10,7 @@ import { readConfig } from '../config.js';
 import { accountFor } from '../auth/authenticate.js';
 import { aorStub } from '../objects/stubs.js';
 import { requireAdmin } from './tokens.js';
+import { isMediaType } from './fields.js';
 import { gb28181 } from './gb28181.js';
 
 type AppEnv = { Bindings: Env };
@@ -87,7 +88,8 @@ admin.post('/messages', async (c) => {
   const to = typeof body.to === 'string' ? body.to.replace(/^sips?:/, '').split('@')[0]! : '';
   if (!USER_NAME.test(to)) return c.json({ error: '"to" must be a user name or sip:user@domain' }, 400);
   if (typeof body.body !== 'string') return c.json({ error: '"body" must be a string' }, 400);
-  const contentType = typeof body.contentType === 'string' && body.contentType !== '' ? body.contentType : 'text/plain';
+  const contentType = body.contentType === undefined ? 'text/plain' : body.contentType;
+  if (typeof contentType !== 'string' || !isMediaType(contentType)) return c.json({ error: '"contentType" must be a media type, e.g. "text/plain;charset=UTF-8"' }, 400);
   const from = typeof body.from === 'string' && /^sips?:[^\s<>"]+$/.test(body.from) ? body.from : `sip:platform@${domain}`;
   if (body.from !== undefined && from !== body.from) return c.json({ error: '"from" must be a SIP URI' }, 400);
   const { aor, stub } = userStub(c, to);

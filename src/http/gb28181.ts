@@ -9,6 +9,7 @@ import type { Env } from '../env.js';
 import { readConfig, type GbConfig } from '../config.js';
 import { accountFor } from '../auth/authenticate.js';
 import { aorStub, gbDirectoryStub } from '../objects/stubs.js';
+import { isGbTime, RECORD_TYPES } from './fields.js';
 import { buildPtzCmd, type PtzMove } from '../gb28181/ptz.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
 import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
@@ -100,9 +101,14 @@ gb28181.post('/devices/:id/:query{catalog|device-info|device-status|record-info}
   const gb = gbOf(c)!;
   const cmd = QUERIES[c.req.param('query')]!;
   const b = (await body(c)) ?? {};
-  const extra = cmd === 'RecordInfo'
-    ? { ...(typeof b.startTime === 'string' ? { startTime: b.startTime } : {}), ...(typeof b.endTime === 'string' ? { endTime: b.endTime } : {}), ...(typeof b.type === 'string' ? { type: b.type } : {}) }
-    : undefined;
+  let extra: { startTime?: string; endTime?: string; type?: string } | undefined;
+  if (cmd === 'RecordInfo') {
+    for (const k of ['startTime', 'endTime'] as const) {
+      if (b[k] !== undefined && (typeof b[k] !== 'string' || !isGbTime(b[k]))) return c.json({ error: `"${k}" must be YYYY-MM-DDThh:mm:ss` }, 400);
+    }
+    if (b.type !== undefined && !RECORD_TYPES.includes(b.type as never)) return c.json({ error: `"type" must be one of ${RECORD_TYPES.join(', ')}` }, 400);
+    extra = { ...(b.startTime ? { startTime: b.startTime as string } : {}), ...(b.endTime ? { endTime: b.endTime as string } : {}), ...(b.type ? { type: b.type as string } : {}) };
+  }
   return reply(c, await device(c, gb, c.req.param('id')).gbQuery(cmd, waitMs(c), extra));
 });
 

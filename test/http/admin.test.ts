@@ -62,3 +62,17 @@ describe('public routes', () => {
     expect((await exports.default.fetch('http://edge/sip')).status).toBe(426);
   });
 });
+
+describe('POST /api/v1/messages', () => {
+  it('refuses a contentType that is not a media type, so no CR LF can inject a header or a body', async () => {
+    await api('/users/inj', { method: 'PUT', body: JSON.stringify({ password: 'inj-pw' }), headers: { 'content-type': 'application/json' } });
+    for (const contentType of ['text/plain\r\nX-Injected: 1', 'text/plain\r\n\r\nbody', 'text/plain\n', 'text', 'text/plain; charset="a\rb"', '']) {
+      const res = await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'inj', body: 'hi', contentType }), headers: { 'content-type': 'application/json' } });
+      expect(res.status, JSON.stringify(contentType)).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toContain('contentType');
+    }
+    // A well-formed one passes the check (the user has no binding: 480 from the device side).
+    const ok = await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'inj', body: 'hi', contentType: 'text/plain;charset=UTF-8' }), headers: { 'content-type': 'application/json' } });
+    expect(((await ok.json()) as { status: number }).status).toBe(480);
+  });
+});
