@@ -165,12 +165,33 @@ function contentLength(headers: SipHeaders): number | null | string {
   return found;
 }
 
+/**
+ * Control characters a header value may not hold: RFC 3261 §25.1 TEXT-UTF8 excludes CTLs but HTAB, and a
+ * quoted-pair may escape any but CR and LF (RFC 4475 §3.1.1.4, intmeth). A CR left in a value is a bare CR.
+ */
+const CONTROL = /[\x0a\x0d]|(?<!\\)[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/** Headers an error response copies: a control character in one of them leaves nothing safe to answer with. */
+const ECHOED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
+
+/** The first header whose value holds a control character, or null. */
+function controlCharacter(headers: SipHeaders): HeaderField | null {
+  for (const f of headers.fields) if (CONTROL.test(f.value)) return f;
+  return null;
+}
+
 function buildMessage(startLine: string, headers: SipHeaders, rest: Uint8Array, copy: boolean): Result<SipMessage, ParseFailure> {
   const line = parseStartLine(startLine);
   if (typeof line === 'string') return fail({ reason: line, status: 400 });
   const cl = contentLength(headers);
   let body = EMPTY_BODY;
   let error: string | null = null;
+  // A downstream parser that ends a line at a bare CR would see an injected header: refuse, never relay.
+  const ctl = controlCharacter(headers);
+  if (ctl !== null) {
+    const reason = `Bad Request (control character in ${ctl.name})`;
+    if (line.type === 'response' || ECHOED.has(ctl.key)) return fail({ reason, status: 400 });
+    return fail({ reason, status: 400, request: { type: 'request', method: line.method, uri: line.uri, version: line.version, headers, body } });
+  }
   if (typeof cl === 'string') error = cl;
   else if (cl === null) body = copy ? copyOctets(rest) : rest; // datagram / WebSocket framing: the body is the rest
   else if (cl > rest.length) error = 'Content-Length exceeds body';

@@ -118,4 +118,25 @@ describe('parseMessage', () => {
     const r = parseMessage(text);
     expect(!r.ok && [r.error.status, r.error.reason, r.error.request]).toEqual([400, reason, undefined]);
   });
+
+  it.each([
+    ['a bare CR', 'Subject: hi\rX-Injected: 1'],
+    ['a NUL', 'Subject: a\u0000b'],
+    ['a BEL', 'User-Agent: ua\u0007'],
+    ['a DEL', 'Subject: \u007f'],
+  ])('refuses a header value with %s (400, answerable: the echoed headers are clean)', (_what, line) => {
+    const r = parseMessage(crlf([...REGISTER, line]));
+    expect(!r.ok && r.error.status).toBe(400);
+    expect(!r.ok && r.error.reason).toMatch(/^Bad Request \(control character in (Subject|User-Agent)\)$/);
+    expect(!r.ok && r.error.request?.method).toBe('REGISTER');
+  });
+
+  it('drops rather than answers when the control character is in a header an answer would copy', () => {
+    const r = parseMessage(crlf(REGISTER.map((l) => (l.startsWith('Call-ID') ? `${l}\rX: 1` : l))));
+    expect(!r.ok && [r.error.status, r.error.request]).toEqual([400, undefined]);
+  });
+
+  it('accepts control characters escaped in a quoted string (RFC 4475 intmeth), and HTAB anywhere', () => {
+    expect(req(crlf([...REGISTER, 'Subject: "BEL:\\\u0007 NUL:\\\u0000"', 'User-Agent: a\tb'])).headers.get('user-agent')).toBe('a\tb');
+  });
 });
