@@ -8,6 +8,7 @@
  */
 import { formatChallenge, parseCredentials, type DigestCredentials } from '../sip/auth-header.js';
 import { computeHA1, parseAlgorithm, verifyDigest, type DigestAlgorithm } from './digest.js';
+import { parseUri, uriEquals } from '../sip/uri.js';
 import { checkNonce, nonceCountOf, nonceIssuedAt } from './nonce.js';
 import type { NonceCounts } from './nonce-counts.js';
 
@@ -40,6 +41,23 @@ export interface PrecheckContext {
   scope: string;
   /** The flow's replay window. */
   counts: NonceCounts;
+  /** The request's Request-URI, which the digest's `uri` must name (RFC 2617 §3.2.2.5). */
+  requestUri?: string;
+}
+
+/**
+ * Whether the digest `uri` names the resource of the Request-URI (RFC 2617 §3.2.2.5): the same text, an
+ * equal SIP URI (RFC 3261 §19.1.4), or the same user at this service named once by its domain and once by an
+ * IP address (GB28181 cameras sign `sip:<platform>@<realm>` and send to the platform's address).
+ */
+function sameUri(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  const a = parseUri(digestUri);
+  const b = parseUri(requestUri);
+  if (!a.ok || !b.ok) return false;
+  if (uriEquals(a.value, b.value)) return true;
+  const ip = (h: string) => h.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(h);
+  return a.value.scheme === b.value.scheme && a.value.user === b.value.user && (ip(a.value.host) || ip(b.value.host));
 }
 
 /**
@@ -56,6 +74,8 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
   if (!parsed.ok && parsed.error.startsWith('unsupported scheme')) return { kind: 'challenge', stale: false };
   if (!parsed.ok) return { kind: 'malformed', reason: parsed.error };
   const credentials = parsed.value;
+  // RFC 2617 §3.2.2.5: credentials computed over another URI are refused, so they cannot be replayed elsewhere.
+  if (ctx.requestUri !== undefined && !sameUri(credentials.uri, ctx.requestUri)) return { kind: 'malformed', reason: 'the digest uri is not the Request-URI' };
   const algorithm = parseAlgorithm(credentials.algorithm);
   if (algorithm === null || credentials.realm !== ctx.realm) return { kind: 'challenge', stale: false };
   const status = checkNonce(ctx.secret, credentials.nonce, ctx.now, ctx.nonceTtlMs, ctx.scope);

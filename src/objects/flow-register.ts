@@ -97,7 +97,7 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   if (!d) throw new SipError(404, `Not Found (domain ${to.host} is not served here)`);
   const now = Date.now();
   const pre = precheckCredentials(req.headers.get('authorization'), {
-    realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs, scope: flow.id, counts: host.nonces,
+    realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs, scope: flow.id, counts: host.nonces, requestUri: req.uri,
   });
   if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
   if (pre.kind === 'challenge') return challenge(req, d, config, flow, pre.stale, now);

@@ -199,7 +199,7 @@ export class FlowRouter {
     if (host.hasAor(caller)) return null;
     const now = Date.now();
     const pre = precheckCredentials(req.headers.get('proxy-authorization'), {
-      realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs, scope: host.flow.id, counts: host.nonces,
+      realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs, scope: host.flow.id, counts: host.nonces, requestUri: req.uri,
     });
     if (pre.kind === 'malformed') throw new SipError(400, `Malformed Proxy-Authorization: ${pre.reason}`);
     const stale = pre.kind === 'challenge' && pre.stale;

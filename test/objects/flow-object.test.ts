@@ -29,6 +29,18 @@ describe('FlowObject', () => {
     c.close();
   });
 
+  it('refuses credentials computed over another URI than the Request-URI with 400 (RFC 2617 §3.2.2.5)', async () => {
+    const c = await connect();
+    const first = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'uri1', cseq: 1 }));
+    const elsewhere = answerChallenge(first, 'alice', 'alice-pw', 'sip:elsewhere.example.com');
+    const res = await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'uri1', cseq: 2, authorization: elsewhere }));
+    expect([res.status, res.reason]).toEqual([400, 'Malformed Authorization: the digest uri is not the Request-URI']);
+    // The same password over the Request-URI registers.
+    const right = answerChallenge(first, 'alice', 'alice-pw', `sip:${DOMAIN}`);
+    expect((await c.request(registerText({ user: 'alice', domain: DOMAIN, callId: 'uri1', cseq: 3, authorization: right }))).status).toBe(200);
+    c.close();
+  });
+
   it('answers CRLF keep-alives in text and binary frames', async () => {
     const c = await connect();
     c.send('\r\n\r\n');

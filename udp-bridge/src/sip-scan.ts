@@ -176,7 +176,13 @@ export function scanMessage(b: Buffer): SipSummary | null {
     while (colon < end && (b[colon] === SP || b[colon] === HT)) colon++;
     if (colon === end || b[colon] !== COLON) return null;
     const name = nameOf(b, pos, ne);
-    if (name !== Name.Other) {
+    if (name === Name.Other) {
+      // A control character (a bare CR, NUL …) is the parser's to judge: it refuses most of them.
+      for (let i = colon + 1; i < end; i++) {
+        const c = b[i]!;
+        if ((c < SP && c !== HT) || c === 127) return null;
+      }
+    } else {
       let vs = colon + 1;
       while (vs < end && (b[vs] === SP || b[vs] === HT)) vs++;
       let ve = end;
