@@ -18,7 +18,7 @@ import { addressOfRecord, unescapeUserPart, type SipUri } from '../sip/uri.js';
 import { validateResponse, type RequestEssentials } from '../sip/validate.js';
 import { makeBranch, parseBranch } from '../proxy/branch.js';
 import { checkProxyRequest } from '../proxy/request-checks.js';
-import { ourRoute, recordRoutes } from '../proxy/record-route.js';
+import { inDialogOf, ourRoute, recordRoutes, type DialogFlows } from '../proxy/record-route.js';
 import { forwardCopy } from '../proxy/requests.js';
 import { ForkingTransaction } from '../proxy/forking-transaction.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
@@ -63,7 +63,7 @@ export class FlowRouter {
   async route(req: SipRequest, ess: RequestEssentials, host: FlowHost): Promise<SipResponse | null> {
     if (req.method === 'CANCEL') return this.cancel(req, ess);
     const routes = req.headers.values('route');
-    const dialog = routes.length > 0 ? this.ourDialog(routes, host) : null;
+    const dialog = routes.length > 0 ? this.ourDialog(routes, host, ess.callId) : null;
     if (dialog) return this.inDialog(req, ess, host, dialog);
     if (req.method === 'ACK') return null; // ACK for a non-2xx final: hop by hop, absorbed (RFC 3261 §17.2.1)
     if (ess.to.params.has('tag')) throw new SipError(481, 'Call/Transaction Does Not Exist (no route through this proxy)');
@@ -99,13 +99,13 @@ export class FlowRouter {
     if (key) this.txs.get(key)?.onResponse(branchId, res);
   }
 
-  private ourDialog(routes: string[], host: FlowHost) {
+  private ourDialog(routes: string[], host: FlowHost, callId: string) {
     const first = parseNameAddr(routes[0]!);
     if (!first.ok) return null;
-    const d = ourRoute(host.config.routeSecret, first.value.uri);
+    const d = ourRoute(host.config.routeSecret, first.value.uri, callId);
     if (!d) return null;
     const second = routes[1] ? parseNameAddr(routes[1]) : null;
-    const towards = second?.ok && ourRoute(host.config.routeSecret, second.value.uri) ? second.value.uri : null;
+    const towards = second?.ok && ourRoute(host.config.routeSecret, second.value.uri, callId) ? second.value.uri : null;
     return { ...d, towards, pop: towards ? 2 : 1 };
   }
 
@@ -126,7 +126,7 @@ export class FlowRouter {
     const branches = found.targets.map((t, i) => {
       const id = makeBranch({ origin: 'flow', objectId: host.flow.id, loop, tx: `${key}z${i}` });
       const recordRoute = createsDialog(req.method)
-        ? recordRoutes(host.config.routeSecret, { a: host.flow.id, b: t.flowId, ftag }, t.address as FlowAddress, me)
+        ? recordRoutes(host.config.routeSecret, { a: host.flow.id, b: t.flowId, ftag, callId: ess.callId }, t.address as FlowAddress, me)
         : undefined;
       return { id, flowId: t.flowId, request: forwardCopy(req, ess.maxForwards, { uri: t.uri, via: { address: t.address as FlowAddress, branch: id }, ...(recordRoute ? { recordRoute } : {}) }) };
     });
@@ -135,8 +135,10 @@ export class FlowRouter {
     return null;
   }
 
-  private async inDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost, d: { a: string; b: string; ftag: string; towards: SipUri | null; pop: number }): Promise<SipResponse | null> {
+  private async inDialog(req: SipRequest, ess: RequestEssentials, host: FlowHost, d: DialogFlows & { towards: SipUri | null; pop: number }): Promise<SipResponse | null> {
     const loop = checkProxyRequest(req, ess);
+    // A route serves its own dialog only: signed over the Call-ID, and one of the tags must be the caller's.
+    if (!inDialogOf(d, ess.from.params.get('tag'), ess.to.params.get('tag'))) throw new SipError(403, 'Forbidden (the route belongs to another dialog)');
     // The original caller's requests carry its From tag; the callee's carry the other one.
     const target = ess.from.params.get('tag') === d.ftag ? d.b : d.a;
     const address: FlowAddress = d.towards

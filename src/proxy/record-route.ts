@@ -19,13 +19,15 @@ export interface DialogFlows {
   b: string;
   /** From tag of the dialog-creating request: tells the direction of later requests. */
   ftag: string;
+  /** Call-ID of the dialog: signed, not written, so a route serves its own dialog only. */
+  callId: string;
 }
 
 const enc = new TextEncoder();
 
-/** Signature over the dialog's flows. */
+/** Signature over the dialog: its flows, the caller's From tag and the Call-ID. */
 export function signFlows(secret: Uint8Array, d: DialogFlows): string {
-  return toHex(hmacSha256(secret, enc.encode(`rr|${d.a}|${d.b}|${d.ftag}`)).subarray(0, 8));
+  return toHex(hmacSha256(secret, enc.encode(`rr2|${d.a}|${d.b}|${d.ftag}|${d.callId}`)).subarray(0, 8));
 }
 
 /** SIP URI (text) of the service as seen from a flow, with `lr`. */
@@ -40,13 +42,21 @@ export function recordRoutes(secret: Uint8Array, d: DialogFlows, callee: FlowAdd
   return [routeUri(callee, params), routeUri(caller, params)];
 }
 
-/** Read a Route URI written by {@link recordRoutes}; null when it is not ours or the signature is wrong. */
-export function ourRoute(secret: Uint8Array, uri: SipUri): DialogFlows | null {
+/**
+ * Read a Route URI written by {@link recordRoutes} for the request of dialog `callId`; null when it is not
+ * ours, or the signature is wrong, or it was written for another dialog.
+ */
+export function ourRoute(secret: Uint8Array, uri: SipUri, callId: string): DialogFlows | null {
   const a = uri.params.get('fa');
   const b = uri.params.get('fb');
   const ftag = uri.params.get('ftag');
   const fs = uri.params.get('fs');
   if (!a || !b || !ftag || !fs) return null;
-  const d = { a, b, ftag };
+  const d = { a, b, ftag, callId };
   return timingSafeEqual(signFlows(secret, d), fs) ? d : null;
+}
+
+/** Whether a request belongs to the dialog a route names: one of its tags is the caller's From tag. */
+export function inDialogOf(d: DialogFlows, fromTag: string | null | undefined, toTag: string | null | undefined): boolean {
+  return fromTag === d.ftag || toTag === d.ftag;
 }

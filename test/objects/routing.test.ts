@@ -86,7 +86,11 @@ describe('proxying INVITE', () => {
     const ack = await nextRequest(ben);
     expect(ack.method).toBe('ACK');
     expect(ack.headers.has('route')).toBe(false);
-    ann.send(inDialog('BYE', 2));
+    // The route is this dialog's only: reused for another Call-ID it is not ours (481), with strangers' tags 403.
+    expect((await ann.request(inDialog('INFO', 3).replace('Call-ID: call1', 'Call-ID: other-call'))).status).toBe(481);
+    expect((await ann.request(inDialog('INFO', 4).replace('tag=ft-call1', 'tag=forged').replace('tag=bt1', 'tag=forged2'))).status).toBe(403);
+    expect(await ben.silent(200)).toBe(true);
+    ann.send(inDialog('BYE', 5));
     const bye = await nextRequest(ben);
     expect(bye.method).toBe('BYE');
     ben.send(answer(bye, 200, 'OK', 'bt1'));
