@@ -84,7 +84,9 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
   // RFC 2617 §3.2.2: a repeated nc is a replay; answer with a fresh nonce.
   const nc = nonceCountOf(credentials);
   const issuedAt = nonceIssuedAt(credentials.nonce);
-  if (nc === null || issuedAt === null || !ctx.counts.accept(credentials.nonce, issuedAt, nc, ctx.now)) return { kind: 'challenge', stale: true };
+  // An nc that is not 8LHEX is not a replay: stale=true would only make the client loop on it.
+  if (nc === null || issuedAt === null) return { kind: 'challenge', stale: false };
+  if (!ctx.counts.accept(credentials.nonce, issuedAt, nc, ctx.now)) return { kind: 'challenge', stale: true };
   return { kind: 'credentials', credentials, algorithm };
 }
 

@@ -70,7 +70,8 @@ export interface FlowView {
 
 /** The directory row of a device, when it moved in a way the list shows (never on keepalives). */
 export function directoryEntry(a: DeviceState, b: DeviceState, now: number): DeviceSummary | null {
-  const changed = a.online !== b.online || a.registeredAt !== b.registeredAt || a.source !== b.source || a.userAgent !== b.userAgent;
+  const changed = a.online !== b.online || a.offlineReason !== b.offlineReason || a.registeredAt !== b.registeredAt
+    || a.source !== b.source || a.transport !== b.transport || a.userAgent !== b.userAgent;
   if (!changed) return null;
   return {
     deviceId: b.deviceId, online: b.online, offlineReason: b.offlineReason, source: b.source, transport: b.transport,

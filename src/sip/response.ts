@@ -53,12 +53,15 @@ function withToTag(value: string, tag: string): string {
 /** Build a response to `req`, copying Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2). */
 export function createResponse(req: SipRequest, status: number, options: ResponseOptions = {}): SipResponse {
   const headers = new SipHeaders();
+  // One pass per copied header, each Via kept and only the first of the others (they are single-valued): the
+  // work stays linear in the request's size, whatever it repeats.
   for (const [key, name] of COPIED) {
     for (const f of req.headers.fields) {
       if (f.key !== key) continue;
       // §8.2.6.2: the UAS MUST add a tag to the To header (except for 100 Trying).
       const value = key === 'to' && status > 100 ? withToTag(f.value, options.toTag ?? deterministicTag(req)) : f.value;
       headers.append(name, value);
+      if (key !== 'via') break;
     }
   }
   for (const [name, value] of options.headers ?? []) headers.append(name, value);

@@ -6,7 +6,8 @@
 import type { SipMessage } from './message.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a body that starts with a byte-order mark keeps it (Content-Length counts its 3 octets).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Start line, header lines with their wire names, Content-Length rewritten, and the empty line. */
 function head(msg: SipMessage): string {

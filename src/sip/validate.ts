@@ -34,13 +34,14 @@ export interface ResponseEssentials {
   callId: string;
 }
 
-/** The single value of a header, or a reason: absent, or repeated with different values (RFC 4475 §3.3.8). */
+/**
+ * The single value of a header that the grammar allows once (RFC 3261 §20: Call-ID, CSeq, From, To,
+ * Max-Forwards), or a reason: absent, or repeated (RFC 4475 §3.3.8), even with the same value.
+ */
 function single(headers: SipHeaders, name: string): string | null | { error: string } {
   const all = headers.getAll(name);
-  const first = all[0];
-  if (first === undefined) return null;
-  for (let i = 1; i < all.length; i++) if (all[i] !== first) return { error: `Multiple ${name} values` };
-  return first;
+  if (all.length > 1) return { error: `Multiple ${name} values` };
+  return all[0] ?? null;
 }
 
 function required(headers: SipHeaders, name: string): Result<string> {

@@ -224,17 +224,13 @@ describe('directoryEntry', () => {
     }
   });
 
-  // QUESTIONABLE: the device list shows offlineReason, but a change of reason while the device stays offline
-  // (it timed out, then sent REGISTER Expires: 0 → 'unregistered') writes no row, so the list keeps the old one.
-  it.fails('writes the row when an offline device\'s reason changes', () => {
+  it('writes the row when an offline device\'s reason changes', () => {
     const timedOut = { ...online, online: false, offlineReason: 'keepalive timeout' };
     const gone = { ...timedOut, offlineReason: 'unregistered', registrationExpiresAt: null };
     expect(directoryEntry(timedOut, gone, T0 + 300_000)).toEqual(row(gone, T0 + 300_000));
   });
 
-  // QUESTIONABLE: the list shows the transport too, but a device that re-registers over TCP from the same
-  // address (GB/T 28181 allows both) keeps UDP in the list.
-  it.fails('writes the row when the device changes transport', () => {
+  it('writes the row when the device changes transport', () => {
     const tcp = { ...online, transport: 'TCP' };
     expect(directoryEntry(online, tcp, T0 + 5)).toEqual(row(tcp, T0 + 5));
   });

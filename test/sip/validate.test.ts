@@ -39,8 +39,11 @@ describe('validateRequest', () => {
     expect(v.ok && v.value.maxForwards).toBe(null);
   });
 
-  it('accepts a repeated single-valued header when the values are identical', () => {
-    expect(validateRequest(options({ 'Call-ID': ['c1', 'c1'] })).ok).toBe(true);
+  it('refuses a repeated single-valued header even when the values are identical (each repeat would be work)', () => {
+    const r = validateRequest(options({ 'Call-ID': ['c1', 'c1'] }));
+    expect(!r.ok && [r.error.status, r.error.reason]).toEqual([400, 'Multiple Call-ID values']);
+    const t = validateRequest(options({ To: Array.from({ length: 500 }, () => 'sip:a@x') }));
+    expect(!t.ok && t.error.reason).toBe('Multiple To values');
   });
 
   it.each([

@@ -150,10 +150,7 @@ describe('encodeFrame (RFC 7118 §5.1)', () => {
     expect(octets(encodeFrame(message(body, undefined, from)))).toEqual([...utf8.encode(HEAD(4, from)), ...body]);
   });
 
-  // QUESTIONABLE: isUtf8 accepts a body that starts with a UTF-8 byte-order mark, and the text frame is then
-  // made with a TextDecoder that strips the BOM, so the frame's body is 3 octets shorter than its
-  // Content-Length (RFC 3261 §18.3). Devices that write XML with a BOM would get a truncated message.
-  it.fails('keeps a byte-order mark at the start of a UTF-8 body, so Content-Length still counts every octet', () => {
+  it('keeps a byte-order mark at the start of a UTF-8 body, so Content-Length still counts every octet', () => {
     const body = Uint8Array.from([0xef, 0xbb, 0xbf, ...utf8.encode('<a/>')]);
     expect(octets(encodeFrame(message(body)))).toEqual([...utf8.encode(HEAD(7)), ...body]);
   });
