@@ -47,8 +47,10 @@ export interface PrecheckContext {
 
 /**
  * Whether the digest `uri` names the resource of the Request-URI (RFC 2617 §3.2.2.5): the same text, an
- * equal SIP URI (RFC 3261 §19.1.4), or the same user at this service named once by its domain and once by an
- * IP address (GB28181 cameras sign `sip:<platform>@<realm>` and send to the platform's address).
+ * equal SIP URI (RFC 3261 §19.1.4), the same user at this service named once by its domain and once by an IP
+ * address (GB28181 cameras sign `sip:<platform>@<realm>` and send to the platform's address), or the service's
+ * own address with no user (SIPp and some device stacks sign `sip:<server ip>:<port>`; a replay is refused by
+ * the flow-bound nonce and its count anyway).
  */
 function sameUri(digestUri: string, requestUri: string): boolean {
   if (digestUri === requestUri) return true;
@@ -57,6 +59,7 @@ function sameUri(digestUri: string, requestUri: string): boolean {
   if (!a.ok || !b.ok) return false;
   if (uriEquals(a.value, b.value)) return true;
   const ip = (h: string) => h.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(h);
+  if (a.value.user === null && ip(a.value.host)) return true;
   return a.value.scheme === b.value.scheme && a.value.user === b.value.user && (ip(a.value.host) || ip(b.value.host));
 }
 

@@ -225,3 +225,25 @@ describe('accountFor', () => {
     expect(accountFor('李', '3402000000', 'pässwörd').ha1Md5).toBe(md5('李:3402000000:pässwörd'));
   });
 });
+
+describe('precheckCredentials and the digest uri (RFC 2617 §3.2.2.5)', () => {
+  const withUri = (uri: string) => authorization().replace(`uri="${URI}"`, `uri="${uri}"`);
+  const check = (digestUri: string, requestUri: string) => precheckCredentials(withUri(digestUri), ctx({ requestUri })).kind;
+
+  it('accepts credentials over the Request-URI, or an equal URI', () => {
+    expect(check(URI, URI)).toBe('credentials');
+    expect(check('sip:EDGE-SIP.test', URI)).toBe('credentials');
+  });
+
+  it('refuses credentials computed over another resource as malformed (answered 400)', () => {
+    const r = precheckCredentials(withUri('sip:bob@edge-sip.test'), ctx({ requestUri: 'sip:carol@edge-sip.test' }));
+    expect(r).toEqual({ kind: 'malformed', reason: 'the digest uri is not the Request-URI' });
+    expect(check('sip:elsewhere.example.com', URI)).toBe('malformed');
+  });
+
+  it('accepts the service named by its address: a GB camera\'s platform URI by realm or IP, SIPp\'s sip:<ip>:<port>', () => {
+    expect(check('sip:34020000002000000001@3402000000', 'sip:34020000002000000001@192.168.1.10:5060')).toBe('credentials');
+    expect(check('sip:127.0.0.1:5060', 'sip:bob@edge-sip.test')).toBe('credentials');
+    expect(check('sip:34020000002000000001@192.168.1.10', 'sip:34020000002000000099@192.168.1.10')).toBe('malformed');
+  });
+});
