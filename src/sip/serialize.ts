@@ -7,7 +7,7 @@ import type { SipMessage } from './message.js';
 
 const encoder = new TextEncoder();
 // ignoreBOM: a body that starts with a byte-order mark keeps it (Content-Length counts its 3 octets).
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Start line, header lines with their wire names, Content-Length rewritten, and the empty line. */
 function head(msg: SipMessage): string {
