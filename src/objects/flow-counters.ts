@@ -4,15 +4,22 @@
  * @module
  */
 import type { Env } from '../env.js';
+import { log } from '../log.js';
+import type { Flow } from '../transport/flow.js';
 import type { MetricsFlushPolicy } from './metrics-buffer.js';
 import { MetricsBuffer } from './metrics-buffer.js';
 import { shardOf } from './metrics-object.js';
 import type { AttachmentCache } from './attachments.js';
 import { metricsShard } from './stubs.js';
 
+/** Increments that may wait unkept in memory when nothing else changes the attachment. */
+export const KEEP_EVERY = 20;
+
 /** Counters of one flow object. */
 export class FlowCounters {
   #buffer: MetricsBuffer | null = null;
+  /** Frames dropped since this instance woke (counted; the first ones logged). */
+  #dropped = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -36,11 +43,28 @@ export class FlowCounters {
     this.buffer.inc(name, Date.now(), by);
   }
 
-  /** Send what is due (or everything, with `force`), then keep what is left in `ws`'s attachment. */
+  /**
+   * Send what is due (or everything, with `force`), then keep what is left in `ws`'s attachment: along with
+   * any other change to it, or once {@link KEEP_EVERY} increments wait unkept. A hibernation thus loses
+   * fewer than that many increments, and an event that changes nothing else writes nothing.
+   */
   settle(ws: WebSocket | null, force: boolean): void {
     const sent = this.buffer.flush(Date.now(), force);
     if (sent) this.ctx.waitUntil(sent);
     const att = ws ? this.attachments.get(ws) : null;
-    if (ws && att) this.attachments.set(ws, { ...att, metrics: this.buffer.pending });
+    if (!ws || !att) return;
+    const pending = this.buffer.pending;
+    // After a send the kept counters are stale (restoring them would count twice): always write then.
+    const unkept = pending.events - (att.metrics?.events ?? 0);
+    if (!force && sent === null && !this.attachments.isDirty(ws) && unkept < KEEP_EVERY) return;
+    this.attachments.set(ws, { ...att, metrics: pending.since === null ? null : { ...pending, counts: { ...pending.counts } } });
+  }
+
+  /** A frame that could not be answered: counted, and logged for the first few of a connection, then one in a hundred. */
+  drop(flow: Flow, reason: string): void {
+    this.#dropped++;
+    this.inc('sip_frames_dropped_total');
+    if (this.#dropped > 10 && this.#dropped % 100 !== 0) return;
+    log('warn', 'frame dropped', { flow: flow.id, reason });
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { GbConfig } from '../config.js';
 import { livenessTimeoutMs } from '../gb28181/device.js';
-import { applyLeaseUpdate, type Lease, type LeaseUpdate } from '../registrar/lease.js';
+import { applyLeaseUpdate, holdsLiveBinding, type Lease, type LeaseUpdate } from '../registrar/lease.js';
 import { livenessFrame } from '../transport/liveness.js';
 import type { FlowView } from './aor-leases.js';
 import { AttachmentCache } from './attachments.js';
@@ -25,7 +25,10 @@ export class FlowLeases {
     const att = this.attachments.get(ws);
     if (!att || (lease === null && !(aor in att.leases))) return;
     const leases = { ...att.leases };
-    if (lease && AttachmentCache.fits(att, lease)) leases[aor] = lease;
+    const before = att.leases[aor];
+    // A refresh changes only times and counts: a lease of the same shape fits where the old one did.
+    const sameShape = before !== undefined && lease !== null && before.bindings.length === lease.bindings.length && before.others.length === lease.others.length;
+    if (lease && (sameShape || AttachmentCache.fits(att, lease))) leases[aor] = lease;
     else delete leases[aor];
     this.attachments.set(ws, { ...att, leases });
   }
@@ -34,6 +37,18 @@ export class FlowLeases {
   canHold(ws: WebSocket, aor: string): boolean {
     const att = this.attachments.get(ws);
     return att !== null && AttachmentCache.hasRoom(att, aor);
+  }
+
+  /**
+   * Whether a request for `aor` must be refused here though the AOR still offers the binding: a WebSocket
+   * flow without its socket (gone with a deploy), or a leased binding that lapsed (the lease is dropped).
+   */
+  lapsed(ws: WebSocket | null, aor: string, bridged: boolean, now: number): boolean {
+    if (!ws) return !bridged;
+    const lease = this.get(ws, aor);
+    if (lease === null || holdsLiveBinding(lease, now)) return false;
+    this.set(ws, aor, null);
+    return true;
   }
 
   /** The AOR revoked (null) or updated its lease, on every socket that holds it. */

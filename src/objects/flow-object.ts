@@ -16,8 +16,8 @@ import { parseMessage } from '../sip/parse.js';
 import { createResponse, errorResponse } from '../sip/response.js';
 import { validateRequest } from '../sip/validate.js';
 import { checkExtensions } from '../proxy/request-checks.js';
-import { holdsLiveBinding, type LeaseUpdate } from '../registrar/lease.js';
-import { flowFromUpgrade, type Flow } from '../transport/flow.js';
+import type { LeaseUpdate } from '../registrar/lease.js';
+import { flowFromUpgrade } from '../transport/flow.js';
 import { decideFrame } from '../transport/frame-decision.js';
 import { closeEffect } from '../transport/liveness.js';
 import { stampReceived } from '../transport/received.js';
@@ -38,8 +38,6 @@ import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
 /** A WebSocket connection's object. Named by a unique id per connection, or `udp:ip:port` when bridged. */
 export class FlowObject extends DurableObject<Env> {
   readonly #config: Config;
-  /** Frames that could not be answered, since this instance woke (counted; the first ones logged). */
-  #dropped = 0;
   /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
   readonly #router = new FlowRouter();
   readonly #limits: FlowLimits;
@@ -60,7 +58,7 @@ export class FlowObject extends DurableObject<Env> {
     this.#limits = new FlowLimits(this.#config.flowLimits, Date.now());
     this.#nonces = new NonceCounts(Date.now(), this.#config.nonceTtlMs);
     this.#counters = new FlowCounters(ctx, env, this.#attachments, this.#config.ledger ? { events: 1, ageMs: 0 } : this.#config.metricsFlush);
-    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'FlowObject', (n, by) => this.#counters.inc(n, by), () => this.#counters.settle(this.#socket(), true));
+    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'FlowObject', (n, by) => this.#counters.inc(n, by), () => this.#settle(this.#socket(), true));
     const udp = new UdpFlowAors(countedSql(ctx.storage.sql, this.#ledger), () => ctx.getWebSockets().flatMap((ws) => this.#attachments.get(ws)?.aors ?? []));
     this.#aors = new FlowAors(this.#attachments, udp);
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
@@ -84,7 +82,7 @@ export class FlowObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null });
     this.#counters.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
-    this.#counters.settle(server, this.#ledger.enabled);
+    this.#settle(server, this.#ledger.enabled);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
   }
 
@@ -93,22 +91,20 @@ export class FlowObject extends DurableObject<Env> {
     try {
       await this.#onFrame(ws, data);
     } finally {
-      this.#counters.settle(ws, this.#ledger.enabled);
+      this.#settle(ws, this.#ledger.enabled);
     }
   }
 
   /** RPC: send a message (already framed) to this flow's peer. False when the peer is gone, or `forAor`'s lease here has no live binding. */
   async deliver(data: string | Uint8Array, forAor?: string): Promise<boolean> {
     const ws = this.#socket();
-    const lease = ws && forAor ? this.#leases.get(ws, forAor) : null;
-    // A WebSocket flow without its socket (gone with a deploy), or a binding that lapsed here while the AOR
-    // still holds it to the lease's horizon: refuse, and tell the AOR so it stops offering the binding.
-    const lapsed = ws ? lease !== null && !holdsLiveBinding(lease, Date.now()) : this.ctx.id.name === undefined;
-    if (forAor && lapsed) {
+    if (forAor && this.#leases.lapsed(ws, forAor, this.ctx.id.name !== undefined, Date.now())) {
+      // Tell the AOR, so it stops offering a binding it holds to the lease's horizon.
       this.ctx.waitUntil(aorStub(this.env, forAor).flowClosed(this.ctx.id.toString()).catch(() => undefined));
-      if (ws) this.#leases.set(ws, forAor, null);
+      this.#attachments.flush();
+      return false;
     }
-    if (!ws || lapsed) return false;
+    if (!ws) return false;
     ws.send(data);
     return true;
   }
@@ -122,6 +118,7 @@ export class FlowObject extends DurableObject<Env> {
   /** RPC from an AOR: its lease here is revoked (null) or sees other contacts now. */
   async leaseUpdate(aor: string, update: LeaseUpdate): Promise<void> {
     this.#leases.update(this.ctx.getWebSockets(), aor, update);
+    this.#attachments.flush();
   }
 
   /** RPC from an AOR: what this flow holds for it (real expiries, last keepalive), or that it is gone. */
@@ -182,7 +179,7 @@ export class FlowObject extends DurableObject<Env> {
       return;
     }
     if (d.kind === 'shed') return this.#counters.inc('sip_rate_limited_total');
-    if (d.kind === 'drop') return this.#drop(att.flow, d.reason);
+    if (d.kind === 'drop') return this.#counters.drop(att.flow, d.reason);
     if (d.kind === 'answer') {
       if (d.counter) this.#counters.inc(d.counter);
       return this.#send(ws, d.response);
@@ -191,7 +188,7 @@ export class FlowObject extends DurableObject<Env> {
     this.#counters.inc(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
     if (msg.type === 'response') {
       const dropped = await this.#router.relay(msg, { env: this.env, flow: att.flow });
-      if (dropped) this.#drop(att.flow, dropped);
+      if (dropped) this.#counters.drop(att.flow, dropped);
       return;
     }
     const res = await this.#onRequest(ws, att, msg);
@@ -272,6 +269,12 @@ export class FlowObject extends DurableObject<Env> {
     if (this.#limits.authenticated(ok)) this.#banned = true;
   }
 
+  /** The end of an event: counters sent if due, and the attachment written once if anything changed. */
+  #settle(ws: WebSocket | null, force: boolean): void {
+    this.#counters.settle(ws, force);
+    this.#attachments.flush();
+  }
+
   /** The newest open socket (a bridged device may have reconnected). */
   #socket(): WebSocket | null {
     const all = this.ctx.getWebSockets();
@@ -284,16 +287,8 @@ export class FlowObject extends DurableObject<Env> {
     try {
       ws.send(encodeFrame(msg));
     } catch (err) {
-      this.#drop(this.#attachments.get(ws)!.flow, `send failed: ${String(err)}`);
+      this.#counters.drop(this.#attachments.get(ws)!.flow, `send failed: ${String(err)}`);
     }
-  }
-
-  #drop(flow: Flow, reason: string): void {
-    this.#dropped++;
-    this.#counters.inc('sip_frames_dropped_total');
-    // Log the first few drops of a connection, then one in a hundred: a garbage flood must not flood the logs.
-    if (this.#dropped > 10 && this.#dropped % 100 !== 0) return;
-    log('warn', 'frame dropped', { flow: flow.id, reason });
   }
 }
 
