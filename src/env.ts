@@ -6,6 +6,7 @@ import type { AorObject } from './objects/aor-object.js';
 import type { FlowObject } from './objects/flow-object.js';
 import type { MetricsObject } from './objects/metrics-object.js';
 import type { GbDirectoryObject } from './objects/gb-directory-object.js';
+import type { GuardObject } from './objects/guard-object.js';
 
 /** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
 export interface Env {
@@ -13,6 +14,7 @@ export interface Env {
   AOR: DurableObjectNamespace<AorObject>;
   METRICS: DurableObjectNamespace<MetricsObject>;
   GB_DIRECTORY: DurableObjectNamespace<GbDirectoryObject>;
+  GUARD: DurableObjectNamespace<GuardObject>;
   /** SIP domain served here, e.g. `edge-sip.test`. */
   SIP_DOMAIN?: string;
   /** Digest realm; defaults to SIP_DOMAIN. */

@@ -8,4 +8,5 @@ export { AorObject } from './objects/aor-object.js';
 export { FlowObject } from './objects/flow-object.js';
 export { MetricsObject } from './objects/metrics-object.js';
 export { GbDirectoryObject } from './objects/gb-directory-object.js';
+export { GuardObject } from './objects/guard-object.js';
 export default app;

@@ -5,10 +5,11 @@ declare namespace Cloudflare {
     AOR: DurableObjectNamespace<import('../src/objects/aor-object.js').AorObject>;
     METRICS: DurableObjectNamespace<import('../src/objects/metrics-object.js').MetricsObject>;
     GB_DIRECTORY: DurableObjectNamespace<import('../src/objects/gb-directory-object.js').GbDirectoryObject>;
+    GUARD: DurableObjectNamespace<import('../src/objects/guard-object.js').GuardObject>;
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index.js');
-    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject';
+    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject' | 'GuardObject';
   }
 }
 

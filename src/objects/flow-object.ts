@@ -25,10 +25,11 @@ import { encodeFrame } from '../transport/ws-frames.js';
 import { FlowLimits } from '../transport/flow-limits.js';
 import { NonceCounts } from '../auth/nonce-counts.js';
 import { FlowAors, UdpFlowAors } from './udp-flow-aors.js';
-import { FlowRouter, type FlowHost } from './flow-routing.js';
-import { handleRegister, type RegisterHost } from './flow-register.js';
-import { deviceMessage, type DeviceHost } from './flow-device.js';
-import type { AorRegisterReply, FlowView } from './aor-leases.js';
+import { FlowRouter } from './flow-routing.js';
+import { handleRegister } from './flow-register.js';
+import { deviceMessage } from './flow-device.js';
+import { deviceHost, registerHost, routerHost, type FlowParts } from './flow-hosts.js';
+import type { FlowView } from './aor-leases.js';
 import { AttachmentCache, type FlowAttachment } from './attachments.js';
 import { FlowCounters } from './flow-counters.js';
 import { FlowLeases } from './flow-leases.js';
@@ -40,7 +41,7 @@ export class FlowObject extends DurableObject<Env> {
   readonly #config: Config;
   /** Proxy transactions of requests this flow's peer sent (in memory: they live seconds to minutes). */
   readonly #router = new FlowRouter();
-  readonly #limits: FlowLimits;
+  #limits: FlowLimits;
   /** Set when the peer failed authentication too often: the connection closes after the answer. */
   #banned = false;
   /** Nonce counts of this flow's nonces since the object woke (memory only: older nonces get stale=true). */
@@ -49,6 +50,7 @@ export class FlowObject extends DurableObject<Env> {
   readonly #leases = new FlowLeases(this.#attachments);
   readonly #counters: FlowCounters;
   readonly #aors: FlowAors;
+  readonly #parts: FlowParts;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
 
@@ -61,6 +63,10 @@ export class FlowObject extends DurableObject<Env> {
     this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'FlowObject', (n, by) => this.#counters.inc(n, by), () => this.#settle(this.#socket(), true));
     const udp = new UdpFlowAors(countedSql(ctx.storage.sql, this.#ledger), () => ctx.getWebSockets().flatMap((ws) => this.#attachments.get(ws)?.aors ?? []));
     this.#aors = new FlowAors(this.#attachments, udp);
+    this.#parts = {
+      env, config: this.#config, nonces: this.#nonces, leases: this.#leases, aors: this.#aors,
+      authResult: (ok) => this.#authResult(ok), send: (ws, msg) => this.#send(this.#socket() ?? ws, msg),
+    };
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('\r\n\r\n', '\r\n'));
   }
@@ -79,6 +85,9 @@ export class FlowObject extends DurableObject<Env> {
     if (flow.transport === 'UDP') this.#aors.udp.load();
     const metrics = this.#counters.buffer.pending;
     for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
+    // A connection's bounds are its own: a bridged device's new socket does not inherit the old one's ban.
+    this.#limits = new FlowLimits(this.#config.flowLimits, Date.now());
+    this.#banned = false;
     this.ctx.acceptWebSocket(server);
     this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null });
     this.#counters.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
@@ -214,54 +223,22 @@ export class FlowObject extends DurableObject<Env> {
       checkExtensions(req, ess);
       switch (req.method) {
         case 'REGISTER':
-          return await handleRegister(this.#registerHost(ws, att), req, ess);
+          return await handleRegister(registerHost(this.#parts, ws, att), req, ess);
         case 'MESSAGE':
-          if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return await deviceMessage(this.#deviceHost(ws, att), req, ess, Date.now());
-          return await this.#router.route(req, ess, this.#host(ws, att));
+          if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return await deviceMessage(deviceHost(this.#parts, ws, att), req, ess, Date.now());
+          return await this.#router.route(req, ess, routerHost(this.#parts, ws, att));
         case 'OPTIONS':
           // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
-          if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, this.#host(ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
-          return await this.#router.route(req, ess, this.#host(ws, att));
+          if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, routerHost(this.#parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
+          return await this.#router.route(req, ess, routerHost(this.#parts, ws, att));
         default:
-          return await this.#router.route(req, ess, this.#host(ws, att));
+          return await this.#router.route(req, ess, routerHost(this.#parts, ws, att));
       }
     } catch (err) {
       if (err instanceof SipError) return errorResponse(req, err);
       log('error', 'request failed', { flow: att.flow.id, method: req.method, callId: req.headers.get('call-id'), error: String(err) });
       return errorResponse(req, new SipError(500, 'Server Internal Error'));
     }
-  }
-
-  #leaseHost(ws: WebSocket) {
-    return {
-      lease: (aor: string) => this.#leases.get(ws, aor),
-      setLease: (aor: string, lease: Parameters<FlowLeases['set']>[2]) => this.#leases.set(ws, aor, lease),
-      canHoldLease: (aor: string) => this.#leases.canHold(ws, aor),
-    };
-  }
-
-  #registerHost(ws: WebSocket, att: FlowAttachment): RegisterHost {
-    return {
-      config: this.#config, flow: att.flow, nonces: this.#nonces, ...this.#leaseHost(ws),
-      register: async (aor, input) => (await aorStub(this.env, aor).register(input)) as AorRegisterReply,
-      track: (aor, bound) => this.#aors.track(ws, aor, bound),
-      authResult: (ok) => this.#authResult(ok),
-    };
-  }
-
-  #deviceHost(ws: WebSocket, att: FlowAttachment): DeviceHost {
-    return {
-      gb: this.#config.gb!, flowId: att.flow.id, hasAor: (aor) => this.#aors.has(att, aor), ...this.#leaseHost(ws),
-      gbMessage: (aor, body, contentType, wantsLease) => aorStub(this.env, aor).gbMessage(body, contentType, att.flow.id, wantsLease),
-    };
-  }
-
-  #host(ws: WebSocket, att: FlowAttachment): FlowHost {
-    return {
-      env: this.env, config: this.#config, flow: att.flow, hasAor: (aor) => this.#aors.has(att, aor),
-      sendToPeer: (msg) => this.#send(this.#socket() ?? ws, msg),
-      authResult: (ok) => this.#authResult(ok), nonces: this.#nonces,
-    };
   }
 
   #authResult(ok: boolean): void {

@@ -46,6 +46,26 @@ export function aorOf(user: string, d: RegistrationDomain): string {
   return `sip:${user}@${d.domain}`;
 }
 
+/** The guard of a source address, as the flow reaches it (one RPC each, never on a leased refresh). */
+export interface SourceGuard {
+  /** Until when authentications for `aor` from this address are refused (Unix ms), or null. */
+  blocked(aor: string): Promise<number | null>;
+  /** Count a failure; until when the address is now refused for `aor`, or null. */
+  failed(aor: string): Promise<number | null>;
+}
+
+/** The answer while a source is blocked for guessing: even the right password does not get in. */
+export function blockedError(until: number, now: number): SipError {
+  return new SipError(403, `Forbidden (too many failed authentications from this address; retry in ${Math.ceil((until - now) / 1000)} s)`);
+}
+
+/** A failed authentication: counted by the connection and the address's guard; 403 once the address is blocked. */
+export async function authFailed(host: Pick<RegisterHost, 'authResult' | 'guard'>, aor: string, now: number): Promise<void> {
+  host.authResult(false);
+  const until = await host.guard.failed(aor);
+  if (until !== null) throw blockedError(until, now);
+}
+
 /** What the flow object lends to REGISTER processing. */
 export interface RegisterHost {
   config: Config;
@@ -57,6 +77,8 @@ export interface RegisterHost {
   track(aor: string, bound: boolean): void;
   /** Outcome of presented credentials (for the connection's failed-authentication bound). */
   authResult(ok: boolean): void;
+  /** The failed-authentication guard of the peer's address (`objects/guard-object.ts`). */
+  guard: SourceGuard;
   /** The lease this flow holds for `aor`, if any. */
   lease(aor: string): Lease | null;
   /** Keep (or drop, with null) the lease for `aor`. */
@@ -120,7 +142,7 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   if (lease && lease.account.algorithm === pre.algorithm) {
     // The flow holds the AOR's lease: a wrong password or a refresh is answered here, with no hop.
     if (!verifyLease(lease, pre.credentials, pre.algorithm, req.method)) {
-      host.authResult(false);
+      await authFailed(host, aor, now);
       return challenge(req, d, config, flow, false, now);
     }
     host.authResult(true);
@@ -131,6 +153,9 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
       return ok(req, d, config, local.contacts, local.expires, now);
     }
   }
+  // Not a leased refresh: the address's guard first (guessing across connections and bridge flows).
+  const blocked = await host.guard.blocked(aor);
+  if (blocked !== null) throw blockedError(blocked, now);
   const reply = await host.register(aor, {
     credentials: pre.credentials,
     algorithm: pre.algorithm,
@@ -141,8 +166,11 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
     leased: lease?.bindings ?? [],
     wantsLease: host.canHoldLease(aor),
   });
-  host.authResult(reply.kind !== 'challenge');
-  if (reply.kind === 'challenge') return challenge(req, d, config, flow, false, now);
+  if (reply.kind === 'challenge') {
+    await authFailed(host, aor, now);
+    return challenge(req, d, config, flow, false, now);
+  }
+  host.authResult(true);
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
   host.setLease(aor, reply.lease);
   host.track(aor, reply.flowBound);

@@ -38,6 +38,11 @@ export function gbDirectoryStub(env: Env, realm: string) {
   return env.GB_DIRECTORY.get(env.GB_DIRECTORY.idFromName(`gb:${realm}`));
 }
 
+/** The failed-authentication guard of a source address, `guard:<ip>`. */
+export function guardStub(env: Env, ip: string) {
+  return env.GUARD.get(env.GUARD.idFromName(`guard:${ip}`));
+}
+
 /** Metrics shard `n`, `metrics:<n>`. */
 export function metricsShard(env: Env, n: number) {
   return env.METRICS.get(env.METRICS.idFromName(`metrics:${n}`));
