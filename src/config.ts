@@ -6,6 +6,7 @@ import type { Env } from './env.js';
 import { DEFAULT_FLOW_LIMITS, type FlowLimitPolicy } from './transport/flow-limits.js';
 import type { MetricsFlushPolicy } from './objects/metrics-buffer.js';
 import { hmacSha256 } from './auth/hash.js';
+import { parseAlgorithm, type DigestAlgorithm } from './auth/digest.js';
 
 /** Registrar and authentication policy. */
 export interface Config {
@@ -21,6 +22,8 @@ export interface Config {
   defaultExpires: number;
   /** Nonce lifetime in ms; older nonces get `stale=true`. */
   nonceTtlMs: number;
+  /** Digest algorithms offered in 401/407 challenges (`DIGEST_ALGORITHMS`), in preference order. */
+  digestAlgorithms: DigestAlgorithm[];
   /** HMAC key for nonces; empty when unset, and then registrations are refused. */
   nonceSecret: Uint8Array;
   /**
@@ -73,6 +76,15 @@ function readGb(env: Env): GbConfig | null {
   };
 }
 
+/** `MD5`, `SHA-256` or both, comma-separated (RFC 8760 names, any case); unknown names are ignored. */
+function digestAlgorithms(value: string | undefined): DigestAlgorithm[] {
+  const out = (value ?? DEFAULT_DIGEST_ALGORITHMS).split(',').map((a) => parseAlgorithm(a.trim())).filter((a): a is DigestAlgorithm => a !== null);
+  return out.length > 0 ? [...new Set(out)] : ['MD5'];
+}
+
+/** Offered when DIGEST_ALGORITHMS is unset. */
+const DEFAULT_DIGEST_ALGORITHMS = 'MD5,SHA-256';
+
 function routeSecret(env: Env): Uint8Array {
   const enc = new TextEncoder();
   if (env.ROUTE_SECRET) return enc.encode(env.ROUTE_SECRET);
@@ -94,6 +106,7 @@ export function readConfig(env: Env): Config {
     maxExpires: int(env.MAX_EXPIRES, 7200),
     defaultExpires: int(env.DEFAULT_EXPIRES, 3600),
     nonceTtlMs: int(env.NONCE_TTL, 300) * 1000,
+    digestAlgorithms: digestAlgorithms(env.DIGEST_ALGORITHMS),
     nonceSecret: new TextEncoder().encode(env.NONCE_SECRET ?? ''),
     routeSecret: routeSecret(env),
     gb: readGb(env),

@@ -39,7 +39,9 @@ export interface Env {
   FLOW_MESSAGE_RATE?: string;
   FLOW_MESSAGE_BURST?: string;
   FLOW_MAX_AUTH_FAILURES?: string;
-  /** Seconds a lease lets a flow answer refreshes alone (default a day). */
+  /** Digest algorithms offered in challenges: `MD5`, `SHA-256` or both, comma-separated. */
+  DIGEST_ALGORITHMS?: string;
+  /** Seconds a lease lets a flow answer refreshes alone (default a week). */
   LEASE_SECONDS?: string;
   /** Flows send their counters after this many events or seconds (defaults 1000 and 21600). */
   METRICS_FLUSH_EVENTS?: string;

@@ -43,6 +43,8 @@ export interface PrecheckContext {
   counts: NonceCounts;
   /** The request's Request-URI, which the digest's `uri` must name (RFC 2617 §3.2.2.5). */
   requestUri?: string;
+  /** The algorithms offered: credentials with another one get a fresh challenge. */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 /**
@@ -80,7 +82,7 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
   // RFC 2617 §3.2.2.5: credentials computed over another URI are refused, so they cannot be replayed elsewhere.
   if (ctx.requestUri !== undefined && !sameUri(credentials.uri, ctx.requestUri)) return { kind: 'malformed', reason: 'the digest uri is not the Request-URI' };
   const algorithm = parseAlgorithm(credentials.algorithm);
-  if (algorithm === null || credentials.realm !== ctx.realm) return { kind: 'challenge', stale: false };
+  if (algorithm === null || credentials.realm !== ctx.realm || (ctx.algorithms && !ctx.algorithms.includes(algorithm))) return { kind: 'challenge', stale: false };
   const status = checkNonce(ctx.secret, credentials.nonce, ctx.now, ctx.nonceTtlMs, ctx.scope);
   if (status === 'invalid') return { kind: 'challenge', stale: false };
   if (status === 'stale') return { kind: 'challenge', stale: true };
@@ -94,14 +96,14 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
 }
 
 /**
- * Challenge header values, one per algorithm (RFC 8760 §2.4), in this order:
- * MD5, SHA-256, MD5 again. SIP.js and most devices read only the first
- * challenge and speak only MD5; JsSIP keeps only the last one it parses and
- * speaks only MD5; an RFC 8760 client takes the topmost one it supports. The
- * repeat keeps all three working with one nonce.
+ * Challenge header values for the offered algorithms (`DIGEST_ALGORITHMS`), one per algorithm (RFC 8760
+ * §2.4). With both offered the order is MD5, SHA-256, MD5 again: SIP.js and most devices read only the first
+ * challenge and speak only MD5; JsSIP keeps only the last one it parses and speaks only MD5; an RFC 8760
+ * client takes the topmost one it supports. The repeat keeps all three working with one nonce.
  */
-export function challengeValues(realm: string, nonce: string, stale: boolean): string[] {
-  return (['MD5', 'SHA-256', 'MD5'] as const).map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
+export function challengeValues(realm: string, nonce: string, stale: boolean, algorithms: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']): string[] {
+  const order: DigestAlgorithm[] = algorithms.includes('MD5') && algorithms.includes('SHA-256') ? ['MD5', 'SHA-256', 'MD5'] : [...algorithms];
+  return order.map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
 }
 
 /** A fixed HA1 used when the user does not exist, so both paths cost the same. */

@@ -54,6 +54,9 @@ export interface SourceGuard {
   failed(aor: string): Promise<number | null>;
 }
 
+/** GB/T 28181 devices are challenged with MD5 only (§9.1.2; many cameras know nothing else). */
+const GB_ALGORITHMS = ['MD5'] as const;
+
 /** The answer while a source is blocked for guessing: even the right password does not get in. */
 export function blockedError(until: number, now: number): SipError {
   return new SipError(403, `Forbidden (too many failed authentications from this address; retry in ${Math.ceil((until - now) / 1000)} s)`);
@@ -104,7 +107,7 @@ export function challenge(req: SipRequest, d: RegistrationDomain, config: Config
   const nonce = flowNonce(config, flow, now);
   const values = d.kind === 'gb28181'
     ? [formatChallenge({ realm: d.realm, nonce, algorithm: 'MD5', qop: 'auth', stale })]
-    : challengeValues(d.realm, nonce, stale);
+    : challengeValues(d.realm, nonce, stale, config.digestAlgorithms);
   return createResponse(req, 401, { headers: values.map((v): [string, string] => ['WWW-Authenticate', v]) });
 }
 
@@ -120,6 +123,7 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   const now = Date.now();
   const pre = precheckCredentials(req.headers.get('authorization'), {
     realm: d.realm, secret: config.nonceSecret, now, nonceTtlMs: config.nonceTtlMs, scope: flow.id, counts: host.nonces, requestUri: req.uri,
+    algorithms: d.kind === 'gb28181' ? GB_ALGORITHMS : config.digestAlgorithms,
   });
   if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
   if (pre.kind === 'challenge') return challenge(req, d, config, flow, pre.stale, now);

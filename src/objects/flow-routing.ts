@@ -204,6 +204,7 @@ export class FlowRouter {
     const now = Date.now();
     const pre = precheckCredentials(req.headers.get('proxy-authorization'), {
       realm: host.config.realm, secret: host.config.nonceSecret, now, nonceTtlMs: host.config.nonceTtlMs, scope: host.flow.id, counts: host.nonces, requestUri: req.uri,
+      algorithms: host.config.digestAlgorithms,
     });
     if (pre.kind === 'malformed') throw new SipError(400, `Malformed Proxy-Authorization: ${pre.reason}`);
     const stale = pre.kind === 'challenge' && pre.stale;
@@ -220,7 +221,7 @@ export class FlowRouter {
     }
     const nonce = flowNonce(host.config, host.flow, now);
     return createResponse(req, 407, {
-      headers: challengeValues(host.config.realm, nonce, stale).map((v): [string, string] => ['Proxy-Authenticate', v]),
+      headers: challengeValues(host.config.realm, nonce, stale, host.config.digestAlgorithms).map((v): [string, string] => ['Proxy-Authenticate', v]),
     });
   }
 }

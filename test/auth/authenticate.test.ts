@@ -247,3 +247,18 @@ describe('precheckCredentials and the digest uri (RFC 2617 §3.2.2.5)', () => {
     expect(check('sip:34020000002000000001@192.168.1.10', 'sip:34020000002000000099@192.168.1.10')).toBe('malformed');
   });
 });
+
+describe('challengeValues and the offered algorithms (DIGEST_ALGORITHMS)', () => {
+  it('offers one challenge per algorithm, and MD5 twice around SHA-256 when both are offered', () => {
+    const algs = (values: string[]) => values.map((v) => /algorithm=([\w-]+)/.exec(v)![1]);
+    expect(algs(challengeValues(REALM, 'n', false, ['MD5']))).toEqual(['MD5']);
+    expect(algs(challengeValues(REALM, 'n', false, ['SHA-256']))).toEqual(['SHA-256']);
+    expect(algs(challengeValues(REALM, 'n', false, ['SHA-256', 'MD5']))).toEqual(['MD5', 'SHA-256', 'MD5']);
+  });
+
+  it('challenges credentials of an algorithm that is not offered', () => {
+    const sha = authorization({ algorithm: 'SHA-256' });
+    expect(precheckCredentials(sha, ctx({ algorithms: ['MD5'] }))).toEqual(FRESH);
+    expect(precheckCredentials(sha, ctx({ algorithms: ['MD5', 'SHA-256'] })).kind).toBe('credentials');
+  });
+});
