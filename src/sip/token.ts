@@ -6,7 +6,7 @@
 
 /** Character codes of the RFC 3261 §25.1 separators and whitespace the grammar scans for. */
 export const CH = {
-  HTAB: 9, LF: 10, CR: 13, SP: 32, DQUOTE: 34, COMMA: 44, SEMI: 59, EQUALS: 61, BACKSLASH: 92,
+  HTAB: 9, LF: 10, CR: 13, SP: 32, DQUOTE: 34, COMMA: 44, COLON: 58, SEMI: 59, EQUALS: 61, BACKSLASH: 92,
 } as const;
 
 /** 1 for token characters (alphanum and `-.!%*_+`'~`), indexed by char code below 128. */

@@ -11,7 +11,7 @@
 
 import type { SipMessage } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parse.js';
-import { TOKEN_CHARS } from '../../src/sip/token.js';
+import { CH, TOKEN_CHARS } from '../../src/sip/token.js';
 
 /** The parts of a SIP message the bridge uses. */
 export interface SipSummary {
@@ -57,13 +57,7 @@ export function inspectMessage(bytes: Buffer): SipSummary | null | 'not_sip' {
   return parsed.error.request !== undefined ? null : 'not_sip';
 }
 
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const HT = 9;
-const COLON = 58;
-const COMMA = 44;
-const DQUOTE = 34;
+const { LF, CR, SP, HTAB: HT, COLON, COMMA, DQUOTE } = CH;
 
 /** Which header a name is, for the few the bridge reads. */
 const enum Name {
