@@ -23,6 +23,7 @@ import { parseMessage } from '../src/sip/parse.js';
 import type { SipResponse } from '../src/sip/message.js';
 import { quantile } from './stats.js';
 import { BENCH_DOMAIN, benchUser, digestAuthorization, pool, type WsRegisterResult } from './ws-register.js';
+import { registerText } from './register-text.js';
 
 /** Knobs of one UDP load run. */
 export interface UdpLoadOptions {
@@ -78,22 +79,10 @@ class UdpAgent {
 
   private request(authorization: string | null, timeoutMs: number): Promise<SipResponse> {
     const cseq = ++this.cseq;
-    const lines = [
-      `REGISTER sip:${BENCH_DOMAIN} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${this.port};branch=z9hG4bK${randomBytes(8).toString('hex')};rport`,
-      'Max-Forwards: 70',
-      `To: <sip:${this.user}@${BENCH_DOMAIN}>`,
-      `From: <sip:${this.user}@${BENCH_DOMAIN}>;tag=${this.callId.slice(0, 8)}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${cseq} REGISTER`,
-      `Contact: <sip:${this.user}@127.0.0.1:${this.port}>`,
-      'Expires: 600',
-      ...(authorization ? [`Authorization: ${authorization}`] : []),
-      'User-Agent: edge-sip-bench-udp',
-      'Content-Length: 0',
-      '',
-      '',
-    ];
+    const text = registerText({
+      domain: BENCH_DOMAIN, via: `UDP 127.0.0.1:${this.port};branch=z9hG4bK${randomBytes(8).toString('hex')};rport`, user: this.user,
+      callId: this.callId, cseq, contact: `<sip:${this.user}@127.0.0.1:${this.port}>`, authorization, userAgent: 'edge-sip-bench-udp',
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;
@@ -103,7 +92,7 @@ class UdpAgent {
         clearTimeout(timer);
         resolve(r);
       } };
-      this.socket.send(lines.join('\r\n'), this.targetPort, this.host);
+      this.socket.send(text, this.targetPort, this.host);
     });
   }
 

@@ -18,6 +18,7 @@ import { formatCredentials, parseChallenge } from '../src/sip/auth-header.js';
 import { parseMessage } from '../src/sip/parse.js';
 import type { SipResponse } from '../src/sip/message.js';
 import { quantile } from './stats.js';
+import { registerText } from './register-text.js';
 
 /** SIP domain and digest realm used by every benchmark target. */
 export const BENCH_DOMAIN = 'edge-sip.test';
@@ -111,24 +112,11 @@ export class SipWsClient {
   }
 
   private request(authorization: string | null, timeoutMs: number): Promise<SipResponse> {
-    const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-    const lines = [
-      `REGISTER sip:${BENCH_DOMAIN} SIP/2.0`,
-      `Via: SIP/2.0/WS ${this.host};branch=${branch}`,
-      'Max-Forwards: 70',
-      `To: <sip:${this.user}@${BENCH_DOMAIN}>`,
-      `From: <sip:${this.user}@${BENCH_DOMAIN}>;tag=${this.callId.slice(0, 8)}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${++this.cseq} REGISTER`,
+    const text = registerText({
+      domain: BENCH_DOMAIN, via: `WS ${this.host};branch=z9hG4bK${randomBytes(8).toString('hex')}`, user: this.user, callId: this.callId, cseq: ++this.cseq,
       // One Contact per user, whatever the connection: a later run replaces the binding instead of adding one.
-      `Contact: <sip:${this.user}@${this.user}.bench.invalid;transport=ws>;expires=600`,
-      'Expires: 600',
-      ...(authorization ? [`Authorization: ${authorization}`] : []),
-      'User-Agent: edge-sip-bench',
-      'Content-Length: 0',
-      '',
-      '',
-    ];
+      contact: `<sip:${this.user}@${this.user}.bench.invalid;transport=ws>;expires=600`, authorization, userAgent: 'edge-sip-bench',
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;
@@ -138,7 +126,7 @@ export class SipWsClient {
         clearTimeout(timer);
         resolve(r);
       };
-      this.ws.send(lines.join('\r\n'));
+      this.ws.send(text);
     });
   }
 
