@@ -19,6 +19,30 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[i]!;
 }
 
+/** A closed-loop load run's outcome: registrations completed and failed, their rate and latency quantiles. */
+export interface LoadResult {
+  connections: number;
+  completed: number;
+  failed: number;
+  /** Seconds from the first request to the last answer (or the bound). */
+  elapsedSec: number;
+  regsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The first few distinct failure reasons. */
+  errors: string[];
+}
+
+/** Summarise a run from its latencies (sorted here) and the span from `t0` to `last` (performance.now() ms). */
+export function loadResult(connections: number, latencies: number[], failed: number, t0: number, last: number, errors: Iterable<string>): LoadResult {
+  const elapsedSec = Math.max(1e-6, (last - t0) / 1000);
+  latencies.sort((a, b) => a - b);
+  return {
+    connections, completed: latencies.length, failed, elapsedSec, regsPerSec: latencies.length / elapsedSec,
+    p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), errors: [...errors],
+  };
+}
+
 /** Median, minimum and maximum of a list of repetitions. */
 export function summarize(values: readonly number[]): Summary {
   const s = [...values].sort((a, b) => a - b);

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { parseMessage } from '../src/sip/parse.js';
 import type { SipResponse } from '../src/sip/message.js';
-import { quantile } from './stats.js';
+import { loadResult, type LoadResult } from './stats.js';
 import { BENCH_DOMAIN, benchUser, digestAuthorization, pool, type WsRegisterResult } from './ws-register.js';
 import { registerText } from './register-text.js';
 
@@ -154,13 +154,7 @@ export async function runUdpLoad(o: UdpLoadOptions): Promise<UdpLoadResult> {
         }
       }
     }));
-    const elapsedSec = Math.max(1e-6, (last - t0) / 1000);
-    latencies.sort((a, b) => a - b);
-    return {
-      connections: agents.length, completed: latencies.length, failed, elapsedSec,
-      regsPerSec: latencies.length / elapsedSec,
-      p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), errors: [...errors],
-    };
+    return loadResult(agents.length, latencies, failed, t0, last, errors);
   } finally {
     await Promise.all(agents.map((a) => a.close()));
   }

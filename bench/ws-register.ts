@@ -17,7 +17,7 @@ import { computeDigestResponse, computeHA1 } from '../src/auth/digest.js';
 import { formatCredentials, parseChallenge } from '../src/sip/auth-header.js';
 import { parseMessage } from '../src/sip/parse.js';
 import type { SipResponse } from '../src/sip/message.js';
-import { quantile } from './stats.js';
+import { loadResult, type LoadResult } from './stats.js';
 import { registerText } from './register-text.js';
 
 /** SIP domain and digest realm used by every benchmark target. */
@@ -47,18 +47,7 @@ export interface WsRegisterOptions {
 }
 
 /** What one load run measured. */
-export interface WsRegisterResult {
-  connections: number;
-  completed: number;
-  failed: number;
-  /** Seconds from the first REGISTER to the last 200 (or the bound). */
-  elapsedSec: number;
-  regsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** The first few distinct failure reasons. */
-  errors: string[];
-}
+export type WsRegisterResult = LoadResult;
 
 /**
  * The `Authorization` value answering a REGISTER challenge for `user` (password {@link benchPassword}):
@@ -213,11 +202,5 @@ export async function runWsRegister(o: WsRegisterOptions): Promise<WsRegisterRes
     }
   }));
   for (const c of clients) c.close();
-  const elapsedSec = Math.max(1e-6, (last - t0) / 1000);
-  latencies.sort((a, b) => a - b);
-  return {
-    connections: o.connections, completed: latencies.length, failed, elapsedSec,
-    regsPerSec: latencies.length / elapsedSec,
-    p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), errors: [...errors],
-  };
+  return loadResult(o.connections, latencies, failed, t0, last, errors);
 }
