@@ -22,7 +22,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { parseMessage } from '../src/sip/parse.js';
 import type { SipResponse } from '../src/sip/message.js';
 import { loadResult, type LoadResult } from './stats.js';
-import { BENCH_DOMAIN, benchUser, digestAuthorization, pool, type WsRegisterResult } from './ws-register.js';
+import { BENCH_DOMAIN, benchUser, digestAuthorization, pool } from './ws-register.js';
 import { registerText } from './register-text.js';
 
 /** Knobs of one UDP load run. */
@@ -40,7 +40,7 @@ export interface UdpLoadOptions {
 }
 
 /** What one run measured; `connections` is the number of agents (the same shape as the WebSocket rows). */
-export type UdpLoadResult = WsRegisterResult;
+export type UdpLoadResult = LoadResult;
 
 /** One user agent on its own socket with at most one outstanding transaction. */
 class UdpAgent {
