@@ -54,6 +54,17 @@ describe('parseConfig', () => {
     expect(run(['--token', 'from-flag'], env).token).toBe('from-flag');
   });
 
+  it('reads the per-IP flow limits and the response cache bounds from flags and the environment, flags first', () => {
+    expect(run([])).toMatchObject({ maxFlowsPerIp: 64, newFlowsPerIpPerSecond: 10, newFlowsPerIpBurst: 50, cacheFlowBytes: 262_144, cacheTotalBytes: 67_108_864 });
+    const flags = ['--max-flows-per-ip', '8', '--new-flows-per-ip', '2', '--new-flows-burst', '4', '--cache-flow-bytes', '65536', '--cache-total-bytes', '1048576'];
+    expect(run(flags)).toMatchObject({ maxFlowsPerIp: 8, newFlowsPerIpPerSecond: 2, newFlowsPerIpBurst: 4, cacheFlowBytes: 65_536, cacheTotalBytes: 1_048_576 });
+    const env = { BRIDGE_MAX_FLOWS_PER_IP: '16', BRIDGE_NEW_FLOWS_PER_IP: '3', BRIDGE_NEW_FLOWS_BURST: '6', BRIDGE_CACHE_FLOW_BYTES: '1000', BRIDGE_CACHE_TOTAL_BYTES: '2000' };
+    expect(run([], env)).toMatchObject({ maxFlowsPerIp: 16, newFlowsPerIpPerSecond: 3, newFlowsPerIpBurst: 6, cacheFlowBytes: 1000, cacheTotalBytes: 2000 });
+    expect(run(['--max-flows-per-ip', '1'], env).maxFlowsPerIp).toBe(1);
+    expect(error(['--new-flows-per-ip', '0'])).toMatch(/new-flows-per-ip.*out of range/);
+    expect(error([], { BRIDGE_CACHE_TOTAL_BYTES: '64M' })).toMatch(/cache-total-bytes.*positive integer/);
+  });
+
   it('treats an empty environment variable as unset', () => {
     expect(run([], { BRIDGE_TOKEN: '' }).token).toBeNull();
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
-import { backoffDelay } from '../../udp-bridge/src/flow.js';
+import { backoffDelay } from '../../udp-bridge/src/backoff.js';
 import { GrantedExpiresMemo, grantedExpires } from '../../udp-bridge/src/registration.js';
 import { summarize } from '../../udp-bridge/src/sip-scan.js';
 import { sourceKey } from '../../udp-bridge/src/source.js';

@@ -90,16 +90,23 @@ export class FakeWorker {
   }
 }
 
-/** A UDP device on 127.0.0.1 that records what it receives and from where. */
+/** A UDP device (on 127.0.0.1 unless told) that records what it receives and from where. */
 export class Device {
   readonly inbox: { data: Buffer; from: RemoteInfo }[] = [];
   private constructor(readonly socket: Socket) {
     socket.on('message', (data, from) => this.inbox.push({ data, from }));
   }
 
-  static async open(): Promise<Device> {
+  /** A device bound to `host` (any loopback address on Linux: 127.0.0.2 is another source IP). */
+  static async open(host = '127.0.0.1'): Promise<Device> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
     return new Device(socket);
   }
 

@@ -47,4 +47,18 @@ describe('RateLimiter', () => {
     rl.sweep();
     expect(rl.size).toBe(0);
   });
+
+  it('holds at most maxSources buckets, forgetting the oldest, so a spoofing flood cannot grow it', () => {
+    const rl = new RateLimiter(1, 1, () => 0, 3);
+    expect(rl.allow('a:1')).toBe(true);
+    expect(rl.allow('a:1')).toBe(false);
+    for (const s of ['b:1', 'c:1']) rl.allow(s);
+    expect(rl.size).toBe(3);
+    rl.allow('d:1'); // a:1 is the oldest: forgotten
+    expect([rl.size, rl.evicted]).toEqual([3, 1]);
+    expect(rl.allow('c:1')).toBe(false); // c:1 is still tracked (empty)
+    expect(rl.allow('a:1')).toBe(true); // a fresh bucket: a forgotten source is never refused for it
+    for (let i = 0; i < 10_000; i++) rl.allow(`10.0.${i >> 8}.${i & 255}:5060`);
+    expect(rl.size).toBe(3);
+  });
 });

@@ -113,7 +113,7 @@ describe('ResponseCache', () => {
 
   it('sweeps expired entries and evicts the oldest beyond its capacity', () => {
     let now = 0;
-    const small = new ResponseCache(1000, () => now, 2);
+    const small = new ResponseCache(1000, () => now, { maxEntries: 2 });
     small.onRequest(req(register('z9hG4bK1')));
     small.onRequest(req(register('z9hG4bK2')));
     small.onRequest(req(register('z9hG4bK3')));

@@ -8,17 +8,19 @@ import { createSocket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { CacheBudget } from './cache-budget.js';
 import { MAX_UDP_PAYLOAD } from './config.js';
 import type { BridgeConfig, HostPort } from './config.js';
 import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON } from './control.js';
 import { Flow } from './flow.js';
-import { sourceKey } from './source.js';
+import { FlowTable } from './flow-table.js';
+import { sourceIp, sourceKey } from './source.js';
 import type { Source } from './source.js';
 import { redact, redactUrl, silentLogger } from './log.js';
 import type { Logger } from './log.js';
 import { Metrics, startMetricsServer } from './metrics.js';
 import type { MetricsServer } from './metrics.js';
-import { RateLimiter } from './rate-limit.js';
+import { MAX_TRACKED_SOURCES, RateLimiter } from './rate-limit.js';
 import { inspectMessage } from './sip-scan.js';
 
 /** How often idle flows, expired cache entries and refilled rate buckets are swept. */
@@ -37,6 +39,8 @@ export interface Bridge {
   readonly metrics: Metrics;
   /** Number of flows in the table. */
   flowCount(): number;
+  /** Number of flows from one source IP (as the per-IP limits count it). */
+  flowsFrom(ip: string): number;
   /**
    * Run the periodic sweep now: flows silent past their liveness limit, idle flows, expired cache entries,
    * refilled rate buckets. It runs by itself every {@link SWEEP_INTERVAL_MS}; tests with an injected clock call it.
@@ -97,11 +101,15 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const metrics = new Metrics();
-  const flows = new Map<string, Flow>();
-  const limiter = new RateLimiter(config.ratePerSecond, config.rateBurst, now);
+  const flows = new FlowTable<Flow>(config, now);
+  // Every source sending now has a bucket, so the map is bounded by recent sources, and by this under a spoofing flood.
+  const limiter = new RateLimiter(config.ratePerSecond, config.rateBurst, now, Math.max(MAX_TRACKED_SOURCES, 2 * config.maxFlows));
+  const cacheBudget = new CacheBudget(config.cacheTotalBytes);
   const maxBytes = Math.min(config.maxDatagramBytes, MAX_UDP_PAYLOAD);
   let closing: Promise<void> | null = null;
   metrics.flows = () => flows.size;
+  metrics.cacheBytes = () => cacheBudget.used;
+  metrics.cacheEvictions = cacheBudget.evictions;
   metrics.connectedFlows = () => {
     let n = 0;
     for (const f of flows.values()) if (f.connected) n++;
@@ -134,14 +142,16 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     if (err) log.warn('udp send failed', { error: err.message });
   };
 
-  const openFlow = (source: Source, key: string): Flow | null => {
-    if (flows.size >= config.maxFlows) {
-      metrics.drop('flow_limit');
+  // Only a datagram that reads as SIP gets here (inspectMessage): only SIP opens an upstream WebSocket.
+  const openFlow = (source: Source, key: string, t: number): Flow | null => {
+    const refused = flows.admit(sourceIp(source), t);
+    if (refused !== null) {
+      metrics.drop(refused);
       return null;
     }
     const { address, port } = source;
-    const flow = new Flow(source, key, { config, metrics, log, now, random, advertise, sendToDevice: (b) => sendTo(address, port, b) });
-    flows.set(key, flow);
+    const flow = new Flow(source, key, { config, metrics, log, now, random, advertise, cacheBudget, sendToDevice: (b) => sendTo(address, port, b) });
+    flows.add(key, flow);
     log.info('flow opened', { flow: key });
     return flow;
   };
@@ -168,7 +178,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
       log.debug('dropped a datagram that is not SIP', { from: key, size: bytes.length, preview: redact(bytes.subarray(0, 200).toString('latin1')) });
       return;
     }
-    flow ??= openFlow(sourceOf(rinfo), key) ?? undefined;
+    flow ??= openFlow(sourceOf(rinfo), key, t) ?? undefined;
     flow?.fromDevice(bytes, msg);
   };
 
@@ -183,7 +193,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
 
   const sweepNow = (): void => {
     const t = now();
-    for (const [key, flow] of flows) {
+    for (const [key, flow] of flows.entries()) {
       if (flow.isSilent(t)) {
         // The Worker asked for this limit (a control frame, control.ts) and treats the close as "device offline".
         flows.delete(key);
@@ -197,6 +207,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
       } else flow.cache.sweep();
     }
     limiter.sweep();
+    flows.sweep();
   };
   // Every second: a silent flow is closed at most one interval after its limit passes.
   const sweep = setInterval(sweepNow, SWEEP_INTERVAL_MS);
@@ -225,8 +236,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     clearInterval(sweep);
     socket.removeAllListeners('message');
     await new Promise<void>((resolve) => socket.close(() => resolve()));
-    const all = [...flows.values()];
-    flows.clear();
+    const all = flows.clear();
     await Promise.all(all.map((f) => f.close('bridge shutting down')));
     if (metricsServer !== null) await metricsServer.close();
     log.info('bridge stopped', { flows: all.length });
@@ -237,6 +247,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     metricsAddress: () => metricsServer?.address() ?? null,
     metrics,
     flowCount: () => flows.size,
+    flowsFrom: (ip) => flows.flowsOf(ip),
     sweep: sweepNow,
     close: () => {
       closing ??= shutdown();

@@ -40,6 +40,16 @@ export interface BridgeConfig {
   rateBurst: number;
   /** Largest number of concurrent flows (device source addresses). */
   maxFlows: number;
+  /** Largest number of concurrent flows from one source IP (a NAT, an NVR or a PBX uses several ports). */
+  maxFlowsPerIp: number;
+  /** New flows one source IP may open per second, sustained (token bucket). */
+  newFlowsPerIpPerSecond: number;
+  /** New flows one source IP may open at once (token bucket burst). */
+  newFlowsPerIpBurst: number;
+  /** Bytes of cached responses one flow may hold (oldest transactions evicted beyond). */
+  cacheFlowBytes: number;
+  /** Bytes of cached responses all flows together may hold (oldest transactions evicted beyond). */
+  cacheTotalBytes: number;
   /** Messages held per flow while its WebSocket is (re)connecting. */
   bufferMessages: number;
   /** Bytes held per flow while its WebSocket is (re)connecting. */
@@ -74,6 +84,11 @@ export const DEFAULT_CONFIG: Readonly<BridgeConfig> = {
   ratePerSecond: 50,
   rateBurst: 100,
   maxFlows: 10_000,
+  maxFlowsPerIp: 64,
+  newFlowsPerIpPerSecond: 10,
+  newFlowsPerIpBurst: 50,
+  cacheFlowBytes: 256 * 1024,
+  cacheTotalBytes: 64 * 1024 * 1024,
   bufferMessages: 64,
   bufferBytes: 256 * 1024,
   reconnectMinMs: 500,
@@ -100,6 +115,11 @@ export const ENV_NAMES = {
   rate: 'BRIDGE_RATE',
   burst: 'BRIDGE_BURST',
   'max-flows': 'BRIDGE_MAX_FLOWS',
+  'max-flows-per-ip': 'BRIDGE_MAX_FLOWS_PER_IP',
+  'new-flows-per-ip': 'BRIDGE_NEW_FLOWS_PER_IP',
+  'new-flows-burst': 'BRIDGE_NEW_FLOWS_BURST',
+  'cache-flow-bytes': 'BRIDGE_CACHE_FLOW_BYTES',
+  'cache-total-bytes': 'BRIDGE_CACHE_TOTAL_BYTES',
   'log-level': 'BRIDGE_LOG_LEVEL',
 } as const;
 
@@ -116,6 +136,11 @@ const OPTIONS = {
   rate: { type: 'string' },
   burst: { type: 'string' },
   'max-flows': { type: 'string' },
+  'max-flows-per-ip': { type: 'string' },
+  'new-flows-per-ip': { type: 'string' },
+  'new-flows-burst': { type: 'string' },
+  'cache-flow-bytes': { type: 'string' },
+  'cache-total-bytes': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -192,6 +217,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const burst = pick('burst');
     const maxFlows = pick('max-flows');
     const level = pick('log-level');
+    const int = (name: FlagName, fallback: number): number => {
+      const v = pick(name);
+      return v === undefined ? fallback : positiveInt(v, name);
+    };
     const config: BridgeConfig = {
       ...d,
       listen: listen === undefined ? d.listen : parseHostPort(listen, 'listen'),
@@ -204,6 +233,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       ratePerSecond: rate === undefined ? d.ratePerSecond : positiveInt(rate, 'rate'),
       rateBurst: burst === undefined ? d.rateBurst : positiveInt(burst, 'burst'),
       maxFlows: maxFlows === undefined ? d.maxFlows : positiveInt(maxFlows, 'max-flows'),
+      maxFlowsPerIp: int('max-flows-per-ip', d.maxFlowsPerIp),
+      newFlowsPerIpPerSecond: int('new-flows-per-ip', d.newFlowsPerIpPerSecond),
+      newFlowsPerIpBurst: int('new-flows-burst', d.newFlowsPerIpBurst),
+      cacheFlowBytes: int('cache-flow-bytes', d.cacheFlowBytes),
+      cacheTotalBytes: int('cache-total-bytes', d.cacheTotalBytes),
       logLevel: level === undefined ? d.logLevel : logLevel(level),
     };
     return { ok: true, value: { kind: 'run', config } };

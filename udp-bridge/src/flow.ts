@@ -6,6 +6,8 @@
 
 import WebSocket from 'ws';
 import type { RawData } from 'ws';
+import { backoffDelay } from './backoff.js';
+import type { CacheBudget } from './cache-budget.js';
 import type { BridgeConfig } from './config.js';
 import { isControlFrame, parseControlFrame } from './control.js';
 import type { Logger } from './log.js';
@@ -30,6 +32,8 @@ export interface FlowDeps {
   advertise: string | null;
   /** Send one datagram to this flow's device, from the bridge's listening socket. */
   sendToDevice: (bytes: Uint8Array) => void;
+  /** The byte budget every flow's response cache shares. */
+  cacheBudget: CacheBudget;
 }
 
 /** WebSocket close code for a flow that is shut down on purpose ("going away", RFC 6455 §7.4.1). */
@@ -40,12 +44,6 @@ const CLOSE_GRACE_MS = 2_000;
 const MAX_FRAME_BYTES = 256 * 1024;
 /** Options of every datagram sent upstream (one object, not one per send). */
 const BINARY = { binary: true } as const;
-
-/** Reconnect delay for the `attempt`-th consecutive failure: exponential, capped, ±50 % jitter. */
-export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: number): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base * (0.5 + random));
-}
 
 function toBytes(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -90,7 +88,7 @@ export class Flow {
     this.id = id;
     this.lastActivity = deps.now();
     this.lastHeard = this.lastActivity;
-    this.cache = new ResponseCache(deps.config.retransmissionTtlMs, deps.now);
+    this.cache = new ResponseCache(deps.config.retransmissionTtlMs, deps.now, { maxBytes: deps.config.cacheFlowBytes, budget: deps.cacheBudget });
     this.retransmitter = new RequestRetransmitter(
       (b) => deps.sendToDevice(b),
       { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) },
@@ -148,6 +146,7 @@ export class Flow {
     this.closed = true;
     this.stopTimers();
     this.retransmitter.clear();
+    this.cache.clear(); // its bytes go back to the shared budget
     this.pending = [];
     this.pendingBytes = 0;
     const ws = this.ws;

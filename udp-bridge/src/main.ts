@@ -24,6 +24,11 @@ Options (each also read from the environment variable shown; flags win):
   --rate <n>                datagrams/s allowed per source       BRIDGE_RATE          [${DEFAULT_CONFIG.ratePerSecond}]
   --burst <n>               burst allowed per source             BRIDGE_BURST         [${DEFAULT_CONFIG.rateBurst}]
   --max-flows <n>           most concurrent device flows         BRIDGE_MAX_FLOWS     [${DEFAULT_CONFIG.maxFlows}]
+  --max-flows-per-ip <n>    most concurrent flows per source IP  BRIDGE_MAX_FLOWS_PER_IP  [${DEFAULT_CONFIG.maxFlowsPerIp}]
+  --new-flows-per-ip <n>    new flows/s allowed per source IP    BRIDGE_NEW_FLOWS_PER_IP  [${DEFAULT_CONFIG.newFlowsPerIpPerSecond}]
+  --new-flows-burst <n>     new-flow burst per source IP         BRIDGE_NEW_FLOWS_BURST   [${DEFAULT_CONFIG.newFlowsPerIpBurst}]
+  --cache-flow-bytes <n>    response cache bytes per flow        BRIDGE_CACHE_FLOW_BYTES  [${DEFAULT_CONFIG.cacheFlowBytes}]
+  --cache-total-bytes <n>   response cache bytes, all flows      BRIDGE_CACHE_TOTAL_BYTES [${DEFAULT_CONFIG.cacheTotalBytes}]
   --log-level <level>       debug | info | warn | error          BRIDGE_LOG_LEVEL     [${DEFAULT_CONFIG.logLevel}]
   -h, --help                show this text
 

@@ -6,13 +6,18 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CACHE_EVICTIONS } from './cache-budget.js';
+import type { CacheEviction } from './cache-budget.js';
 import type { HostPort } from './config.js';
 
-/** Why a datagram was not relayed. */
-export type DropReason = 'oversized' | 'not_sip' | 'rate_limited' | 'flow_limit' | 'buffer_full' | 'internal_error';
+/**
+ * Why a datagram was not relayed. A datagram that would open a flow is refused with `flow_limit` (the table
+ * is full), `flow_limit_per_ip` (its IP has its most flows) or `new_flow_rate` (its IP opens flows too fast).
+ */
+export type DropReason = 'oversized' | 'not_sip' | 'rate_limited' | 'flow_limit' | 'flow_limit_per_ip' | 'new_flow_rate' | 'buffer_full' | 'internal_error';
 
 /** Every drop reason, so each series exists (at 0) from the start. */
-export const DROP_REASONS: readonly DropReason[] = ['oversized', 'not_sip', 'rate_limited', 'flow_limit', 'buffer_full', 'internal_error'];
+export const DROP_REASONS: readonly DropReason[] = ['oversized', 'not_sip', 'rate_limited', 'flow_limit', 'flow_limit_per_ip', 'new_flow_rate', 'buffer_full', 'internal_error'];
 
 /** What became of a control frame from the Worker: applied (by type), or ignored and why. */
 export type ControlOutcome = 'liveness' | 'unknown_type' | 'malformed';
@@ -41,6 +46,10 @@ export class Metrics {
   flows: () => number = () => 0;
   /** Flows whose WebSocket is open right now; read at render time. */
   connectedFlows: () => number = () => 0;
+  /** Bytes held by every flow's response cache; read at render time. */
+  cacheBytes: () => number = () => 0;
+  /** Cached transactions evicted before their time, by reason (the shared budget's own record). */
+  cacheEvictions: Readonly<Record<CacheEviction, number>> = { entries: 0, flow_bytes: 0, total_bytes: 0 };
 
   /** Count one datagram of `size` bytes. */
   datagram(direction: Direction, size: number): void {
@@ -74,6 +83,8 @@ export class Metrics {
     family('sip_bridge_request_retransmissions_total', 'counter', 'Device-bound requests retransmitted until the device answered (Timer A/E).', [['', this.requestRetransmissions]]);
     family('sip_bridge_keepalives_total', 'counter', 'CRLF keep-alives answered locally.', [['', this.keepalives]]);
     family('sip_bridge_control_frames_total', 'counter', 'Control frames from the Worker: applied (by type) or ignored (unknown_type, malformed).', CONTROL_OUTCOMES.map((o) => [`{outcome="${o}"}`, this.controlFrames[o]]));
+    family('sip_bridge_response_cache_bytes', 'gauge', 'Bytes held by the response caches of all flows (responses and per-transaction overhead).', [['', this.cacheBytes()]]);
+    family('sip_bridge_response_cache_evictions_total', 'counter', 'Cached transactions evicted early: entries (count per flow), flow_bytes (bytes per flow), total_bytes (bytes over all flows).', CACHE_EVICTIONS.map((r) => [`{reason="${r}"}`, this.cacheEvictions[r]]));
     family('sip_bridge_liveness_timeouts_total', 'counter', 'Flows closed (code 4000) because the device sent nothing for longer than the liveness limit the Worker set.', [['', this.livenessTimeouts]]);
     return `${lines.join('\n')}\n`;
   }

@@ -1,10 +1,13 @@
 /**
  * Absorbing UDP retransmissions (RFC 3261 §17.2): per flow, the last response to each server transaction,
- * replayed when the device repeats its request. Pure, with an injected clock.
+ * replayed when the device repeats its request. Bounded by count and bytes per flow, and by a byte budget
+ * shared by every flow. Pure, with an injected clock.
  * @module
  */
 
 import { parseCSeq } from '../../src/sip/cseq.js';
+import { CacheBudget, ownBytes } from './cache-budget.js';
+import type { Charge, ChargeHolder } from './cache-budget.js';
 import type { SipSummary } from './sip-scan.js';
 import { viaIdentity } from './via-identity.js';
 
@@ -30,7 +33,7 @@ export type RequestDecision =
   /** A retransmission: send `replay` (when any) back to the device and nothing upstream. */
   | { action: 'absorb'; replay: Uint8Array | null };
 
-interface Entry extends TransactionId {
+interface Entry extends TransactionId, Charge {
   /** Latest provisional response while no final one has been seen. */
   provisional: Uint8Array | null;
   final: Uint8Array | null;
@@ -44,6 +47,25 @@ interface Entry extends TransactionId {
 
 /** Most transactions one device can have in the cache at once; the oldest is evicted beyond this. */
 export const MAX_TRANSACTIONS_PER_FLOW = 256;
+
+/** Default byte bound of one flow's cache: four of the largest UDP responses, many times a GB28181 session's. */
+export const DEFAULT_FLOW_CACHE_BYTES = 256 * 1024;
+
+/**
+ * What a transaction costs besides its responses: the entry object, its map slot, numbers (an estimate, on
+ * the high side). The top Via is charged too: the branch and host strings are cut from it and keep it alive.
+ */
+export const ENTRY_OVERHEAD_BYTES = 256;
+
+/** Bounds of one {@link ResponseCache}. */
+export interface CacheLimits {
+  /** Most transactions held (default {@link MAX_TRANSACTIONS_PER_FLOW}). */
+  maxEntries?: number;
+  /** Most bytes held by this cache (default {@link DEFAULT_FLOW_CACHE_BYTES}). */
+  maxBytes?: number;
+  /** The budget shared with the other flows' caches (default: one of its own, unbounded). */
+  budget?: CacheBudget;
+}
 
 /** The transaction a request or response belongs to; null without an RFC 3261 branch or a readable Via. */
 export function transactionId(topVia: string | undefined, method: string): TransactionId | null {
@@ -88,17 +110,25 @@ const FORWARD_UNKEYED: RequestDecision = Object.freeze({ action: 'forward', key:
  * Per-flow cache of responses to the device's requests, by transaction. Looked up by branch first (a string
  * read straight out of the Via, cheap to hash), then sent-by and method along a short chain.
  */
-export class ResponseCache {
+export class ResponseCache implements ChargeHolder {
   /** Branch → the first of its transactions; insertion order is age order, for eviction. */
   private readonly entries = new Map<string, Entry>();
   private count = 0;
+  private held = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly budget: CacheBudget;
 
   /** @param ttlMs lifetime of a transaction entry, 64·T1 by default (RFC 3261 Timer J). */
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number,
-    private readonly maxEntries = MAX_TRANSACTIONS_PER_FLOW,
-  ) {}
+    limits: CacheLimits = {},
+  ) {
+    this.maxEntries = limits.maxEntries ?? MAX_TRANSACTIONS_PER_FLOW;
+    this.maxBytes = limits.maxBytes ?? DEFAULT_FLOW_CACHE_BYTES;
+    this.budget = limits.budget ?? new CacheBudget();
+  }
 
   /** Classify a request from the device; a first transmission is recorded as pending. */
   onRequest(req: SipSummary): RequestDecision {
@@ -114,9 +144,13 @@ export class ResponseCache {
     if (entry === undefined) {
       if (this.count >= this.maxEntries) {
         const oldest = this.entries.values().next();
-        if (oldest.done !== true) this.remove(oldest.value);
+        if (oldest.done !== true) this.evict(oldest.value, 'entries');
       }
-      const added: Entry = { branch: id.branch, host: id.host, port: id.port, method: id.method, provisional: null, final: null, finalStatus: 0, expiresAt: now + this.ttlMs, next: null, held: true };
+      const added: Entry = {
+        branch: id.branch, host: id.host, port: id.port, method: id.method, provisional: null, final: null, finalStatus: 0,
+        expiresAt: now + this.ttlMs, next: null, held: true,
+        bytes: ENTRY_OVERHEAD_BYTES + (req.topVia?.length ?? 0), older: null, newer: null, holder: this,
+      };
       const head = this.entries.get(id.branch);
       if (head === undefined) this.entries.set(id.branch, added);
       else {
@@ -124,7 +158,10 @@ export class ResponseCache {
         head.next = added;
       }
       this.count++;
-      return { action: 'forward', key: added };
+      this.held += added.bytes;
+      this.budget.add(added);
+      this.fit(added);
+      return added.held ? { action: 'forward', key: added } : FORWARD_UNKEYED;
     }
     return { action: 'absorb', replay: entry.final ?? entry.provisional };
   }
@@ -137,10 +174,11 @@ export class ResponseCache {
     const entry = this.live(id, now);
     if (entry === undefined) return;
     if (res.status < 200) {
-      if (entry.final === null) entry.provisional = bytes;
+      if (entry.final === null) this.store(entry, ownBytes(bytes), null);
       return;
     }
-    entry.final = bytes;
+    // The final response replaces the provisional one for good: only it is replayed from now on.
+    this.store(entry, null, ownBytes(bytes));
     entry.finalStatus = res.status;
     entry.expiresAt = now + this.ttlMs;
   }
@@ -162,9 +200,60 @@ export class ResponseCache {
     this.removeWhere((e) => e.expiresAt <= now);
   }
 
+  /** Drop everything, giving its bytes back to the shared budget (the flow is closing). */
+  clear(): void {
+    this.removeWhere(() => true);
+  }
+
   /** Number of transactions held. */
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes held (responses and per-transaction overhead), as charged to the budget. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** The shared budget asks for `charge` back (see {@link CacheBudget.enforce}). */
+  evictCharge(charge: Charge): void {
+    this.remove(charge as Entry);
+  }
+
+  /** Set the responses `entry` holds, re-charge it, and bring the cache and the budget back within bounds. */
+  private store(entry: Entry, provisional: Uint8Array | null, final: Uint8Array | null): void {
+    const base = entry.bytes - (entry.provisional?.byteLength ?? 0) - (entry.final?.byteLength ?? 0);
+    entry.provisional = provisional;
+    entry.final = final;
+    const cost = base + (provisional?.byteLength ?? 0) + (final?.byteLength ?? 0);
+    this.held += cost - entry.bytes;
+    this.budget.resize(entry, cost);
+    this.fit(entry);
+  }
+
+  /**
+   * Evict the oldest transactions until this cache is within its byte bound, then let the budget do the same
+   * over every cache; `keep` (the one that just grew) goes last, only when it alone is too big.
+   */
+  private fit(keep: Entry): void {
+    if (this.held > this.maxBytes) {
+      for (const head of this.entries.values()) {
+        for (let e: Entry | null = head; e !== null && this.held > this.maxBytes; ) {
+          const next: Entry | null = e.next;
+          if (e !== keep) this.evict(e, 'flow_bytes');
+          e = next;
+        }
+        if (this.held <= this.maxBytes) break;
+      }
+      if (this.held > this.maxBytes) this.evict(keep, 'flow_bytes');
+    }
+    if (keep.held) this.budget.enforce(keep);
+  }
+
+  private evict(entry: Entry, reason: 'entries' | 'flow_bytes'): void {
+    if (!entry.held) return;
+    this.remove(entry);
+    this.budget.evictions[reason]++;
   }
 
   private live(id: TransactionId, now: number): Entry | undefined {
@@ -192,6 +281,8 @@ export class ResponseCache {
     entry.held = false;
     entry.next = null;
     this.count--;
+    this.held -= entry.bytes;
+    this.budget.remove(entry);
   }
 
   private removeWhere(drop: (e: Entry) => boolean): void {

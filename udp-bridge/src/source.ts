@@ -14,9 +14,17 @@ export interface Source {
  * The `x-bridge-source` form of an address: `ip:port`, IPv6 as `[addr]:port`, IPv4-mapped IPv6 as plain IPv4.
  */
 export function sourceKey(s: Source): string {
+  const address = sourceIp(s);
+  return address.includes(':') ? `[${address}]:${s.port}` : `${address}:${s.port}`;
+}
+
+/**
+ * The IP of an address as the per-IP flow limits count it: IPv4-mapped IPv6 as plain IPv4, no IPv6 zone,
+ * no brackets. One IPv6 host with many addresses counts once per address.
+ */
+export function sourceIp(s: Source): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s.address);
-  if (mapped !== null) return `${mapped[1]}:${s.port}`;
+  if (mapped !== null) return mapped[1]!;
   // A link-local zone (`fe80::1%eth0`) means nothing to the Worker and its address parser refuses it.
-  const address = s.address.replace(/%.*$/, '');
-  return s.family === 'IPv6' || address.includes(':') ? `[${address}]:${s.port}` : `${address}:${s.port}`;
+  return s.address.replace(/%.*$/, '');
 }
