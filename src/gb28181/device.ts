@@ -101,7 +101,10 @@ export function expire(s: DeviceState, now: number): DeviceState {
   return { ...s, online: false, offlineReason: 'registration expired' };
 }
 
-/** The device was silent for {@link livenessTimeoutMs}, or its connection ended: offline. */
-export function silent(s: DeviceState, reason: 'keepalive timeout' | 'connection closed'): DeviceState {
+/** Why a device went offline without saying so. */
+export type SilenceReason = 'keepalive timeout' | 'connection closed' | 'registration expired';
+
+/** The device was silent for {@link livenessTimeoutMs}, its connection ended, or its registration lapsed: offline. */
+export function silent(s: DeviceState, reason: SilenceReason): DeviceState {
   return s.online ? { ...s, online: false, offlineReason: reason } : s;
 }

@@ -122,9 +122,12 @@ export class AorObject extends DurableObject<Env> {
     return accountFor(this.#gb.current.deviceId, this.#config.gb.realm, this.#config.gb.password);
   }
 
-  /** The connection a binding came on has closed (or no longer holds it): its bindings die with it (RFC 5626 §4.2.3). */
-  async flowClosed(flowId: string): Promise<void> {
-    this.#dropFlows(new Set([flowId]), 'connection closed');
+  /**
+   * The connection a binding came on has closed, or its bindings lapsed there (`registration expired`): its
+   * bindings die with it (RFC 5626 §4.2.3).
+   */
+  async flowClosed(flowId: string, reason: 'connection closed' | 'registration expired' = 'connection closed'): Promise<void> {
+    this.#dropFlows(new Set([flowId]), reason);
   }
 
   /** A bridged device's connection was closed for silence: the device is offline (keepalive timeout). */
@@ -251,7 +254,7 @@ export class AorObject extends DurableObject<Env> {
     return out;
   }
 
-  #dropFlows(flows: Set<string>, reason: 'connection closed'): void {
+  #dropFlows(flows: Set<string>, reason: 'connection closed' | 'registration expired'): void {
     const before = this.#bindings;
     let left = before;
     for (const f of flows) left = dropFlow(left, f);

@@ -10,7 +10,7 @@ import { createResponse } from '../sip/response.js';
 import type { RequestEssentials } from '../sip/validate.js';
 import { contentTypeCharset } from '../gb28181/charset.js';
 import { parseManscdpBody } from '../gb28181/manscdp.js';
-import { keepaliveLocally, type Lease } from '../registrar/lease.js';
+import { holdsLiveBinding, keepaliveLocally, type Lease } from '../registrar/lease.js';
 import type { GbConfig } from '../config.js';
 
 /** What the flow lends to device MESSAGE handling. */
@@ -21,6 +21,8 @@ export interface DeviceHost {
   lease(aor: string): Lease | null;
   setLease(aor: string, lease: Lease | null): void;
   canHoldLease(aor: string): boolean;
+  /** Tell the AOR the device's bindings on this flow lapsed. */
+  lapsed(aor: string): Promise<void>;
   /** The AOR object's `gbMessage`. */
   gbMessage(aor: string, body: Uint8Array, contentType: string | null, wantsLease: boolean): Promise<{ status: number; reason: string; lease: Lease | null }>;
 }
@@ -39,6 +41,13 @@ export async function deviceMessage(host: DeviceHost, req: SipRequest, ess: Requ
   const contentType = req.headers.get('content-type') ?? null;
   const lease = host.lease(aor);
   if (lease && isKeepalive(req.body, contentType)) {
+    if (!holdsLiveBinding(lease, now)) {
+      // The device let its registration lapse here (the AOR holds it to the lease's horizon): GB/T 28181
+      // §9.6 answers 404, so the device registers again, and the AOR marks it offline.
+      host.setLease(aor, null);
+      await host.lapsed(aor);
+      throw new SipError(404, 'Not Found (registration expired)');
+    }
     const next = keepaliveLocally(lease, now);
     if (next) {
       host.setLease(aor, next);

@@ -61,6 +61,7 @@ export function deviceHost(p: FlowParts, ws: WebSocket, att: FlowAttachment): De
   return {
     gb: p.config.gb!, flowId: att.flow.id, hasAor: (aor) => p.aors.has(att, aor), ...leaseHost(p, ws),
     gbMessage: (aor, body, contentType, wantsLease) => aorStub(p.env, aor).gbMessage(body, contentType, att.flow.id, wantsLease),
+    lapsed: (aor) => aorStub(p.env, aor).flowClosed(att.flow.id, 'registration expired'),
   };
 }
 

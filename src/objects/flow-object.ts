@@ -109,7 +109,7 @@ export class FlowObject extends DurableObject<Env> {
     const ws = this.#socket();
     if (forAor && this.#leases.lapsed(ws, forAor, this.ctx.id.name !== undefined, Date.now())) {
       // Tell the AOR, so it stops offering a binding it holds to the lease's horizon.
-      this.ctx.waitUntil(aorStub(this.env, forAor).flowClosed(this.ctx.id.toString()).catch(() => undefined));
+      this.ctx.waitUntil(aorStub(this.env, forAor).flowClosed(this.ctx.id.toString(), 'registration expired').catch(() => undefined));
       this.#attachments.flush();
       return false;
     }

@@ -106,7 +106,7 @@ export class GbDevice {
   }
 
   /** The device fell silent, or its connection ended. */
-  silent(reason: 'keepalive timeout' | 'connection closed'): void {
+  silent(reason: device.SilenceReason): void {
     this.set(device.silent(this.state, reason));
   }
 

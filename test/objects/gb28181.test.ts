@@ -5,7 +5,7 @@
 import { exports } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { computeDigestResponse, computeHA1 } from '../../src/auth/digest.js';
 import { parseChallenge } from '../../src/sip/auth-header.js';
 import type { SipRequest } from '../../src/sip/message.js';
@@ -164,6 +164,23 @@ describe('a GB28181 camera', () => {
     expect((await api(`/devices/${id}/catalog`, { method: 'POST' })).status).toBe(409);
     const list = (await (await api('/devices')).json()) as { devices: Array<{ deviceId: string; online: boolean }> };
     expect(list.devices.find((d) => d.deviceId === id)).toMatchObject({ online: false });
+  });
+
+  it('answers a keepalive after the registration lapsed with 404 and shows the device offline (registration expired)', async () => {
+    const id = '34020000001320000016';
+    const c = await camera('203.0.113.16:5060');
+    expect((await register(c, id, true)).status).toBe(200);
+    const keepalive = `<?xml version="1.0"?>\r\n<Notify>\r\n<CmdType>Keepalive</CmdType>\r\n<SN>11</SN>\r\n<DeviceID>${id}</DeviceID>\r\n<Status>OK</Status>\r\n</Notify>\r\n`;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 3_700_000); // past Expires 3600 and the grace, inside the lease's horizon
+      expect((await c.request(request('MESSAGE', id, 5, [], keepalive))).status).toBe(404);
+      const dev = await eventually(async () => (await (await api(`/devices/${id}`)).json()) as { online: boolean; offlineReason: string }, (d) => !d.online);
+      expect(dev).toMatchObject({ online: false, offlineReason: 'registration expired' });
+    } finally {
+      vi.useRealTimers();
+    }
+    c.close();
   });
 
   it('comes back online with the next keepalive after the bridge reconnects', async () => {
