@@ -92,7 +92,7 @@ async function spawnServer(kind: 'echo' | 'bridge', opts: { upstream: string; bu
   } else {
     const prof = opts.profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`];
     const entry = opts.bundle === null ? ['--import', 'tsx', join(opts.root, 'udp-bridge/src/main.ts')] : [opts.bundle];
-    const flags = ['--listen', '127.0.0.1:0', '--upstream', opts.upstream, '--rate', '1000000', '--burst', '1000000', '--log-level', 'info'];
+    const flags = ['--listen', '127.0.0.1:0', '--upstream', opts.upstream, '--rate', '1000000', '--burst', '1000000', '--max-flows-per-ip', '1000000', '--new-flows-per-ip', '1000000', '--new-flows-burst', '1000000', '--log-level', 'info'];
     child = spawn(node, [...prof, ...entry, ...flags], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BRIDGE_TOKEN: 'bench-token' }, cwd: ROOT });
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

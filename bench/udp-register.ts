@@ -176,8 +176,12 @@ export async function startBenchBridge(upstream: string, token: string): Promise
     advertise: { host: '127.0.0.1', port },
     upstream,
     token,
+    // Capacity, not policy: every per-source and per-IP bound lifted (all load comes from 127.0.0.1).
     ratePerSecond: 1_000_000,
     rateBurst: 1_000_000,
+    maxFlowsPerIp: 1_000_000,
+    newFlowsPerIpPerSecond: 1_000_000,
+    newFlowsPerIpBurst: 1_000_000,
     logLevel: 'error',
   });
   return { bridge, target: `127.0.0.1:${port}` };
