@@ -1,44 +1,52 @@
 /**
  * Synchronous hashing for Digest authentication and nonce signing, identical in workerd, Node and the UDP bridge.
  *
- * Backed by `@noble/hashes` (pure JS, audited): WebCrypto is async everywhere and has no MD5 in Node,
- * so a pure implementation keeps the auth code synchronous and free of platform checks.
+ * Hand-written (`md5.ts`, `sha256.ts`, checked against node:crypto in the specs): WebCrypto is async everywhere
+ * and has no MD5 in Node, and for inputs of a few blocks a library hasher costs more in the objects and
+ * buffers it creates per call than in its rounds. These allocate nothing per call but their result.
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { md5 } from '@noble/hashes/legacy.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { HEX_BYTE, isAscii, md5Hex as md5 } from './md5.js';
+import { HmacSha256, sha256 } from './sha256.js';
 
 /** Bytes as lower-case hex digits. */
-export const toHex: (bytes: Uint8Array) => string = bytesToHex;
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!]!;
+  return out;
+}
 
 /** MD5 of the UTF-8 encoding of `s`, as 32 lower-case hex digits (RFC 2617 §3.1.3 "32LHEX"). */
-export function md5Hex(s: string): string {
-  return bytesToHex(md5(utf8ToBytes(s)));
-}
+export const md5Hex: (s: string) => string = md5;
+
+const utf8 = new TextEncoder();
 
 /** SHA-256 of the UTF-8 encoding of `s`, as 64 lower-case hex digits (RFC 7616 §3.2). */
 export function sha256Hex(s: string): string {
-  return bytesToHex(sha256(utf8ToBytes(s)));
+  return toHex(sha256(isAscii(s) ? asciiBytes(s) : utf8.encode(s)));
 }
 
-type Hmac = ReturnType<typeof hmac.create>;
+/** The octets of an ASCII string. */
+function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
 
-/** Keyed HMAC states by key: the key schedule (two SHA-256 blocks) is computed once per key, then cloned. */
-const keyed = new WeakMap<Uint8Array, Hmac>();
+/** Keyed HMAC states by key: the key schedule (two SHA-256 blocks) is computed once per key. */
+const keyed = new WeakMap<Uint8Array, HmacSha256>();
 
 /**
  * HMAC-SHA256 (RFC 2104) of `data` under `key`; returns the 32-byte tag. Keys are long-lived secrets (the
- * same array on every call), so their keyed state is kept and cloned instead of recomputed.
+ * same array on every call), so their keyed state is kept instead of recomputed.
  */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  let base = keyed.get(key);
-  if (base === undefined) {
-    base = hmac.create(sha256, key);
-    keyed.set(key, base);
+  let h = keyed.get(key);
+  if (h === undefined) {
+    h = new HmacSha256(key);
+    keyed.set(key, h);
   }
-  return base.clone().update(data).digest();
+  return h.mac(data);
 }
 
 /**

@@ -9,7 +9,8 @@
  * every nonce issued before it woke up without refusing the ones issued just after.
  * @module
  */
-import { hmacSha256, timingSafeEqualBytes } from './hash.js';
+import { timingSafeEqualBytes } from './hash.js';
+import { HmacSha256 } from './sha256.js';
 
 /** Random bytes carried in each nonce; `createNonce` needs at least this many. */
 export const NONCE_RANDOM_BYTES = 6;
@@ -80,13 +81,32 @@ export function nonceIssuedAt(nonce: string): number | null {
 
 const UTF8 = new TextEncoder();
 
+/** Signers by secret, then by scope: each has the key and `CONTEXT ‖ scope ‖ 0x00` absorbed already. */
+const signers = new WeakMap<Uint8Array, Map<string, HmacSha256>>();
+/** Scopes kept per secret (one per live flow in the isolate); past it the oldest signer is dropped. */
+const SIGNERS_PER_SECRET = 4096;
+
+function signerFor(secret: Uint8Array, scope: string): HmacSha256 {
+  let byScope = signers.get(secret);
+  if (byScope === undefined) signers.set(secret, (byScope = new Map()));
+  let signer = byScope.get(scope);
+  if (signer === undefined) {
+    const scopeBytes = UTF8.encode(scope);
+    const prefix = new Uint8Array(CONTEXT.length + scopeBytes.length + 1); // the 0x00 at the end ends the scope
+    prefix.set(CONTEXT);
+    prefix.set(scopeBytes, CONTEXT.length);
+    if (byScope.size >= SIGNERS_PER_SECRET) byScope.delete(byScope.keys().next().value!);
+    byScope.set(scope, (signer = new HmacSha256(secret, prefix)));
+  }
+  return signer;
+}
+
+/** The full tag of one nonce, before truncation. */
+const tag = new Uint8Array(32);
+
+/** HMAC-SHA256(secret, CONTEXT ‖ scope ‖ 0x00 ‖ signed), truncated to {@link NONCE_MAC_BYTES}, in a shared array. */
 function sign(secret: Uint8Array, scope: string, signed: Uint8Array): Uint8Array {
-  const scopeBytes = UTF8.encode(scope);
-  const data = new Uint8Array(CONTEXT.length + scopeBytes.length + 1 + signed.length);
-  data.set(CONTEXT);
-  data.set(scopeBytes, CONTEXT.length);
-  data.set(signed, CONTEXT.length + scopeBytes.length + 1); // the 0x00 between ends the scope
-  return hmacSha256(secret, data).subarray(0, NONCE_MAC_BYTES);
+  return signerFor(secret, scope).mac(signed, tag).subarray(0, NONCE_MAC_BYTES);
 }
 
 /**
