@@ -64,7 +64,7 @@ export class FlowObject extends DurableObject<Env> {
     const udp = new UdpFlowAors(countedSql(ctx.storage.sql, this.#ledger), () => ctx.getWebSockets().flatMap((ws) => this.#attachments.get(ws)?.aors ?? []));
     this.#aors = new FlowAors(this.#attachments, udp);
     this.#parts = {
-      env, config: this.#config, nonces: this.#nonces, leases: this.#leases, aors: this.#aors,
+      env, config: this.#config, nonces: this.#nonces, leases: this.#leases, aors: this.#aors, attachments: this.#attachments,
       authResult: (ok) => this.#authResult(ok), send: (ws, msg) => this.#send(this.#socket() ?? ws, msg),
     };
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
