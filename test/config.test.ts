@@ -24,8 +24,9 @@ describe('readConfig', () => {
     expect(readConfig(env({ LEDGER: 'on', LEASE_SECONDS: '60' }))).toMatchObject({ ledger: true, leaseTermMs: 60_000 });
   });
 
-  it('offers MD5 and SHA-256 unless DIGEST_ALGORITHMS names fewer', () => {
-    expect(readConfig(env({})).digestAlgorithms).toEqual(['MD5', 'SHA-256']);
+  it('offers MD5 alone unless DIGEST_ALGORITHMS names others', () => {
+    expect(readConfig(env({})).digestAlgorithms).toEqual(['MD5']);
+    expect(readConfig(env({ DIGEST_ALGORITHMS: 'MD5,SHA-256' })).digestAlgorithms).toEqual(['MD5', 'SHA-256']);
     expect(readConfig(env({ DIGEST_ALGORITHMS: 'md5' })).digestAlgorithms).toEqual(['MD5']);
     expect(readConfig(env({ DIGEST_ALGORITHMS: 'SHA-256, MD5' })).digestAlgorithms).toEqual(['SHA-256', 'MD5']);
     expect(readConfig(env({ DIGEST_ALGORITHMS: 'sha-512' })).digestAlgorithms).toEqual(['MD5']);

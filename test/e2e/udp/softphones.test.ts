@@ -3,9 +3,9 @@
  * `linphone-cli`, installed by .ci/run) register with digest, and call a JsSIP user agent on WebSocket and
  * are called by it (INVITE/180/200/ACK, then BYE), each side seeing the call established and ended.
  *
- * The service offers only MD5 (`DIGEST_ALGORITHMS=MD5`): baresip 1.0's digest code (libre 1.1) gives up on
- * the whole 401 as soon as one challenge names another algorithm, which the last block pins against the
- * default (`MD5,SHA-256`: challenges MD5, SHA-256, MD5).
+ * The service offers only MD5 (`DIGEST_ALGORITHMS=MD5`, the default): baresip 1.0's digest code (libre 1.1)
+ * gives up on the whole 401 as soon as one challenge names another algorithm, which the last block pins
+ * against `DIGEST_ALGORITHMS=MD5,SHA-256` (challenges MD5, SHA-256, MD5).
  *
  * Each test has its own users, so a softphone that is gone leaves no binding a later call would fork to.
  * Without /usr/bin/baresip or /usr/bin/linphonec their blocks are skipped.
@@ -67,14 +67,14 @@ async function expectDialog(phone: Softphone, callId: string, o: { caller: 'phon
   expect([...peers], phone.report()).toEqual([`127.0.0.1:${o.bridgePort}`]);
 }
 
-describe.skipIf(!haveBaresip && !haveLinphonec)('classic softphones through the udp-bridge (DIGEST_ALGORITHMS=MD5)', () => {
+describe.skipIf(!haveBaresip && !haveLinphonec)('classic softphones through the udp-bridge (the default DIGEST_ALGORITHMS=MD5)', () => {
   let svc: Service;
   let bridge: TestBridge;
   const uas = new UaPool(() => svc);
   const users = ['bs-reg', 'bs-out', 'bs-in', 'ws-bs-out', 'ws-bs-in', 'ln-reg', 'ln-out', 'ln-in', 'ws-ln-out', 'ws-ln-in'];
 
   beforeAll(async () => {
-    svc = await startService({ DIGEST_ALGORITHMS: 'MD5' });
+    svc = await startService();
     await createUsers(svc, users);
     bridge = await startTestBridge(svc.ws);
   });
@@ -201,12 +201,12 @@ describe.skipIf(!haveBaresip && !haveLinphonec)('classic softphones through the 
   });
 });
 
-describe.skipIf(!haveBaresip && !haveLinphonec)('classic softphones against the default challenges (MD5, SHA-256, MD5)', () => {
+describe.skipIf(!haveBaresip && !haveLinphonec)('classic softphones against DIGEST_ALGORITHMS=MD5,SHA-256 (challenges MD5, SHA-256, MD5)', () => {
   let svc: Service;
   let bridge: TestBridge;
 
   beforeAll(async () => {
-    svc = await startService();
+    svc = await startService({ DIGEST_ALGORITHMS: 'MD5,SHA-256' });
     await createUsers(svc, ['bs-default', 'ln-default']);
     bridge = await startTestBridge(svc.ws);
   });
