@@ -102,8 +102,36 @@ export function precheckCredentials(value: string | undefined, ctx: PrecheckCont
  * client takes the topmost one it supports. The repeat keeps all three working with one nonce.
  */
 export function challengeValues(realm: string, nonce: string, stale: boolean, algorithms: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']): string[] {
-  const order: DigestAlgorithm[] = algorithms.includes('MD5') && algorithms.includes('SHA-256') ? ['MD5', 'SHA-256', 'MD5'] : [...algorithms];
-  return order.map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
+  const order: readonly DigestAlgorithm[] = algorithms.includes('MD5') && algorithms.includes('SHA-256') ? BOTH : algorithms;
+  // A nonce that needs no escaping (ours always) goes between the fixed halves of each challenge.
+  if (nonce.includes('"') || nonce.includes('\\')) return order.map((algorithm) => formatChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
+  const halves = challengeHalves(realm, stale, order);
+  const out: string[] = [];
+  for (const [before, after] of halves) out.push(before + nonce + after);
+  return out;
+}
+
+const BOTH: readonly DigestAlgorithm[] = ['MD5', 'SHA-256', 'MD5'];
+const NONCE_MARK = '\u0000';
+type Halves = Array<[string, string]>;
+/** The text of each challenge before and after its nonce: by algorithm list, then realm, then staleness. */
+const halvesCache = new WeakMap<readonly DigestAlgorithm[], Map<string, [Halves | null, Halves | null]>>();
+
+function challengeHalves(realm: string, stale: boolean, order: readonly DigestAlgorithm[]): Halves {
+  let byRealm = halvesCache.get(order);
+  if (byRealm === undefined) halvesCache.set(order, (byRealm = new Map()));
+  let pair = byRealm.get(realm);
+  if (pair === undefined) {
+    if (byRealm.size >= 16) byRealm.clear();
+    byRealm.set(realm, (pair = [null, null]));
+  }
+  const i = stale ? 1 : 0;
+  return (pair[i] ??= order.map((algorithm): [string, string] => {
+    // Nothing after the nonce holds the mark, whatever the realm holds.
+    const text = formatChallenge({ realm, nonce: NONCE_MARK, algorithm, qop: 'auth', stale });
+    const at = text.lastIndexOf(NONCE_MARK);
+    return [text.slice(0, at), text.slice(at + 1)];
+  }));
 }
 
 /** A fixed HA1 used when the user does not exist, so both paths cost the same. */

@@ -51,7 +51,7 @@ export type DigestResponseInput = DigestResponseBase &
  * without qop (RFC 2069 compatibility, some cameras), H(HA1 ":" nonce ":" HA2).
  */
 export function computeDigestResponse(input: DigestResponseInput): string {
-  const ha2 = digestHash(input.algorithm, `${input.method}:${input.uri}`);
+  const ha2 = ha2Of(input.algorithm, input.method, input.uri);
   if (input.qop === 'auth') {
     return digestHash(input.algorithm, `${input.ha1}:${input.nonce}:${input.nc}:${input.cnonce}:auth:${ha2}`);
   }
@@ -68,15 +68,30 @@ export function computeDigestResponse(input: DigestResponseInput): string {
 export function verifyDigest(creds: DigestCredentials, ha1: string, method: string): boolean {
   const algorithm = parseAlgorithm(creds.algorithm);
   if (algorithm === null) return false;
-  const base = { algorithm, ha1: ha1.toLowerCase(), method, uri: creds.uri, nonce: creds.nonce };
   let expected: string;
   if (creds.qop === null) {
-    expected = computeDigestResponse({ ...base, qop: null });
+    expected = computeDigestResponse({ algorithm, ha1: ha1.toLowerCase(), method, uri: creds.uri, nonce: creds.nonce, qop: null });
   } else {
     // RFC 2617 §3.2.2: qop=auth needs nc and cnonce; auth-int (body hash) is not offered by us.
     if (creds.qop.toLowerCase() !== 'auth' || creds.nc === null || creds.cnonce === null) return false;
-    expected = computeDigestResponse({ ...base, qop: 'auth', nc: creds.nc, cnonce: creds.cnonce });
+    expected = computeDigestResponse({ algorithm, ha1: ha1.toLowerCase(), method, uri: creds.uri, nonce: creds.nonce, qop: 'auth', nc: creds.nc, cnonce: creds.cnonce });
   }
   // RFC 2617 §3.2.2: request-digest is 32LHEX; some clients send upper case.
   return timingSafeEqual(expected, creds.response.toLowerCase());
+}
+
+/** HA2 by algorithm, method and uri: a device signs the same method and uri on every refresh (at most 256 kept). */
+const ha2Cache = new Map<string, string>();
+
+/** HA2 = H(method ":" uri) (RFC 2617 §3.2.2.3), remembered for the few method and uri pairs in use. */
+function ha2Of(algorithm: DigestAlgorithm, method: string, uri: string): string {
+  const a2 = `${method}:${uri}`;
+  const key = algorithm === 'MD5' ? a2 : `SHA-256 ${a2}`;
+  let ha2 = ha2Cache.get(key);
+  if (ha2 === undefined) {
+    ha2 = digestHash(algorithm, a2);
+    if (ha2Cache.size >= 256) ha2Cache.clear();
+    ha2Cache.set(key, ha2);
+  }
+  return ha2;
 }

@@ -145,7 +145,15 @@ export function checkNonce(secret: Uint8Array, nonce: string, nowMs: number, ttl
 
 /** Parse a nonce-count: exactly 8 hex digits (RFC 2617 §3.2.2 `nc-value = 8LHEX`, upper case tolerated). */
 export function parseNc(s: string): number | null {
-  return /^[0-9a-fA-F]{8}$/.test(s) ? parseInt(s, 16) : null;
+  if (s.length !== 8) return null;
+  let n = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return null;
+    n = n * 16 + d;
+  }
+  return n;
 }
 
 /**

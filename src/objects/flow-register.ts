@@ -20,7 +20,7 @@ import type { Flow } from '../transport/flow.js';
 import { flowAddress, flowSource } from '../transport/flow.js';
 import type { AorRegisterReply, AorRegisterInput } from './aor-leases.js';
 import { refreshLocally, verifyLease, type Lease } from '../registrar/lease.js';
-import type { RegisterRequest } from '../registrar/register.js';
+import type { RegisterRequest, RegistrarPolicy } from '../registrar/register.js';
 import { MAX_BINDINGS } from '../registrar/bindings.js';
 
 /** Which registration domain a REGISTER's To names. */
@@ -103,12 +103,14 @@ export function flowNonce(config: Config, flow: Flow, now: number): string {
  * A 401 with a fresh nonce bound to the flow: three challenges for the SIP domain, one MD5 challenge for
  * GB devices.
  */
-export function challenge(req: SipRequest, d: RegistrationDomain, config: Config, flow: Flow, stale: boolean, now: number): SipResponse {
+export function challenge(req: SipRequest, ess: RequestEssentials, d: RegistrationDomain, config: Config, flow: Flow, stale: boolean, now: number): SipResponse {
   const nonce = flowNonce(config, flow, now);
   const values = d.kind === 'gb28181'
     ? [formatChallenge({ realm: d.realm, nonce, algorithm: 'MD5', qop: 'auth', stale })]
     : challengeValues(d.realm, nonce, stale, config.digestAlgorithms);
-  return createResponse(req, 401, { headers: values.map((v): [string, string] => ['WWW-Authenticate', v]) });
+  const headers: Array<[string, string]> = [];
+  for (const v of values) headers.push(['WWW-Authenticate', v]);
+  return createResponse(req, 401, { headers, to: ess.to });
 }
 
 /** Handle a REGISTER that arrived on a flow. */
@@ -126,7 +128,7 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
     algorithms: d.kind === 'gb28181' ? GB_ALGORITHMS : config.digestAlgorithms,
   });
   if (pre.kind === 'malformed') throw new SipError(400, `Malformed Authorization: ${pre.reason}`);
-  if (pre.kind === 'challenge') return challenge(req, d, config, flow, pre.stale, now);
+  if (pre.kind === 'challenge') return challenge(req, ess, d, config, flow, pre.stale, now);
   const user = unescapeUserPart(to.user);
   const aor = aorOf(user, d);
   // A user registers only their own AOR (RFC 3261 §10.3 step 3).
@@ -147,14 +149,14 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
     // The flow holds the AOR's lease: a wrong password or a refresh is answered here, with no hop.
     if (!verifyLease(lease, pre.credentials, pre.algorithm, req.method)) {
       await authFailed(host, aor, now);
-      return challenge(req, d, config, flow, false, now);
+      return challenge(req, ess, d, config, flow, false, now);
     }
     host.authResult(true);
-    const local = refreshLocally(lease, request, { ...config, maxBindings: MAX_BINDINGS }, now);
+    const local = refreshLocally(lease, request, policyOf(config), now);
     if (local.kind === 'error') throw local.error;
     if (local.kind === 'local') {
       host.setLease(aor, local.lease);
-      return ok(req, d, config, local.contacts, local.expires, now);
+      return ok(req, ess, d, config, request, local.contacts, local.expires, now);
     }
   }
   // Not a leased refresh: the address's guard first (guessing across connections and bridge flows).
@@ -172,18 +174,45 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   });
   if (reply.kind === 'challenge') {
     await authFailed(host, aor, now);
-    return challenge(req, d, config, flow, false, now);
+    return challenge(req, ess, d, config, flow, false, now);
   }
   host.authResult(true);
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
   host.setLease(aor, reply.lease);
   host.track(aor, reply.flowBound);
-  return ok(req, d, config, reply.contacts, reply.expires, now);
+  return ok(req, ess, d, config, request, reply.contacts, reply.expires, now);
+}
+
+/** The registrar's policy of a configuration (built once per configuration, not per refresh). */
+const policies = new WeakMap<Config, RegistrarPolicy>();
+
+function policyOf(config: Config): RegistrarPolicy {
+  let p = policies.get(config);
+  if (p === undefined) {
+    p = { minExpires: config.minExpires, maxExpires: config.maxExpires, defaultExpires: config.defaultExpires, maxBindings: MAX_BINDINGS };
+    policies.set(config, p);
+  }
+  return p;
+}
+
+/** The last `Date` value written and the second it names (RFC 7231 IMF-fixdate has one-second resolution). */
+let dateSecond = Number.NaN;
+let dateText = '';
+
+/** `now` as an RFC 7231 date (`toUTCString`), formatted once per second. */
+function httpDate(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }
 
 /** The 200 to a REGISTER: every binding with its expires, and the headers each kind of device expects. */
-function ok(req: SipRequest, d: RegistrationDomain, config: Config, contacts: string[], expires: number, now: number): SipResponse {
-  const headers: Array<[string, string]> = contacts.map((c) => ['Contact', c]);
+function ok(req: SipRequest, ess: RequestEssentials, d: RegistrationDomain, config: Config, request: RegisterRequest, contacts: string[], expires: number, now: number): SipResponse {
+  const headers: Array<[string, string]> = [];
+  for (const c of contacts) headers.push(['Contact', c]);
   if (d.kind === 'gb28181') {
     // GB/T 28181 §9.1.2: Expires echoed, Date in local time without zone (cameras set their clocks from it).
     headers.push(['Expires', String(expires)]);
@@ -191,8 +220,8 @@ function ok(req: SipRequest, d: RegistrationDomain, config: Config, contacts: st
     const ver = req.headers.get('x-gb-ver');
     if (ver) headers.push(['X-GB-Ver', ver]);
   } else {
-    if (req.headers.values('contact').some((c) => c.includes('reg-id'))) headers.push(['Require', 'outbound']);
-    headers.push(['Date', new Date(now).toUTCString()]);
+    if (request.contacts.some((c) => c.includes('reg-id'))) headers.push(['Require', 'outbound']);
+    headers.push(['Date', httpDate(now)]);
   }
-  return createResponse(req, 200, { headers });
+  return createResponse(req, 200, { headers, to: ess.to });
 }

@@ -7,7 +7,7 @@ import { EMPTY_BODY, SipHeaders } from './message.js';
 import { fnv1aHex } from './fnv.js';
 import type { SipRequest, SipResponse } from './message.js';
 import type { SipError } from './errors.js';
-import { parseNameAddr } from './name-addr.js';
+import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { reasonPhrase } from './status.js';
 
 /** Options of {@link createResponse}. */
@@ -18,6 +18,8 @@ export interface ResponseOptions {
   contentType?: string;
   /** To tag to add when the request's To has none; derived deterministically when omitted. */
   toTag?: string;
+  /** The request's To as already parsed (`RequestEssentials.to`), so that it is not parsed again. */
+  to?: NameAddr;
 }
 
 /** Headers copied into every response (RFC 3261 §8.2.6.2), with the names we write. */
@@ -27,11 +29,14 @@ const COPIED: ReadonlyArray<readonly [string, string]> = [
 
 const encoder = new TextEncoder();
 
-/** First value of a `;name=value` parameter in raw text, without a full parse. */
-function rawParam(text: string | undefined, name: string): string {
+/** The `tag` and `branch` parameters in raw header text (the first of each). */
+const TAG = /;\s*tag\s*=\s*([^;,\s]+)/i;
+const BRANCH = /;\s*branch\s*=\s*([^;,\s]+)/i;
+
+/** First value of a `;name=value` parameter (`re`) in raw text, without a full parse. */
+function rawParam(text: string | undefined, re: RegExp): string {
   if (text === undefined) return '';
-  const m = new RegExp(`;\\s*${name}\\s*=\\s*([^;,\\s]+)`, 'i').exec(text);
-  return m?.[1] ?? '';
+  return re.exec(text)?.[1] ?? '';
 }
 
 /**
@@ -39,15 +44,23 @@ function rawParam(text: string | undefined, name: string): string {
  * (derived from Call-ID, From tag and top Via branch; a non-crypto hash).
  */
 export function deterministicTag(req: SipRequest): string {
-  const key = `${req.headers.get('call-id') ?? ''}|${rawParam(req.headers.get('from'), 'tag')}|${rawParam(req.headers.get('via'), 'branch')}`;
+  const key = `${req.headers.get('call-id') ?? ''}|${rawParam(req.headers.get('from'), TAG)}|${rawParam(req.headers.get('via'), BRANCH)}`;
   return fnv1aHex(key) + fnv1aHex(key, 0x050c5d1f);
 }
 
-/** Add `;tag=` to a To value that has none; values that do not parse are left alone. */
-function withToTag(value: string, tag: string): string {
-  const to = parseNameAddr(value);
-  if (!to.ok || to.value.params.has('tag')) return value;
-  return `${value};tag=${tag}`;
+/**
+ * Add `;tag=` to a To value that has none (read from `options.to` when the caller parsed it already); values
+ * that do not parse are left alone. The tag is derived only when one is added.
+ */
+function withToTag(value: string, req: SipRequest, options: ResponseOptions): string {
+  let to: NameAddr | undefined = options.to;
+  if (to === undefined) {
+    const r = parseNameAddr(value);
+    if (!r.ok) return value;
+    to = r.value;
+  }
+  if (to.params.has('tag')) return value;
+  return `${value};tag=${options.toTag ?? deterministicTag(req)}`;
 }
 
 /** Build a response to `req`, copying Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2). */
@@ -59,7 +72,7 @@ export function createResponse(req: SipRequest, status: number, options: Respons
     for (const f of req.headers.fields) {
       if (f.key !== key) continue;
       // §8.2.6.2: the UAS MUST add a tag to the To header (except for 100 Trying).
-      const value = key === 'to' && status > 100 ? withToTag(f.value, options.toTag ?? deterministicTag(req)) : f.value;
+      const value = key === 'to' && status > 100 ? withToTag(f.value, req, options) : f.value;
       headers.append(name, value);
       if (key !== 'via') break;
     }
