@@ -165,17 +165,27 @@ function contentLength(headers: SipHeaders): number | null | string {
   return found;
 }
 
-/**
- * Control characters a header value may not hold: RFC 3261 §25.1 TEXT-UTF8 excludes CTLs but HTAB, and a
- * quoted-pair may escape any but CR and LF (RFC 4475 §3.1.1.4, intmeth). A CR left in a value is a bare CR.
- */
-const CONTROL = /[\x0a\x0d]|(?<!\\)[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 /** Headers an error response copies: a control character in one of them leaves nothing safe to answer with. */
 const ECHOED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
 
+/**
+ * Whether `v` holds a control character a header value may not hold: RFC 3261 §25.1 TEXT-UTF8 excludes CTLs
+ * but HTAB, and a quoted-pair may escape any but CR and LF (RFC 4475 §3.1.1.4, intmeth). A CR left in a value
+ * is a bare CR. The pattern `/[\x0a\x0d]|(?<!\\)[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/` as one pass over the codes.
+ */
+function hasControl(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x7f) continue;
+    if (c === 0x09) continue;
+    if (c === 0x0a || c === 0x0d || i === 0 || v.charCodeAt(i - 1) !== 0x5c) return true;
+  }
+  return false;
+}
+
 /** The first header whose value holds a control character, or null. */
 function controlCharacter(headers: SipHeaders): HeaderField | null {
-  for (const f of headers.fields) if (CONTROL.test(f.value)) return f;
+  for (const f of headers.fields) if (hasControl(f.value)) return f;
   return null;
 }
 
