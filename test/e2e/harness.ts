@@ -7,6 +7,8 @@ import type { BindingView } from '../../src/objects/aor-leases.js';
 export const ADMIN_TOKEN = 'test-admin-token';
 export const DOMAIN = 'edge-sip.test';
 export const BRIDGE_TOKEN = 'test-bridge-token';
+/** The NONCE_SECRET the tests run with. */
+export const NONCE_SECRET = 'test-nonce-secret';
 /** The shared GB/T 28181 device password (the GB_PASSWORD secret). */
 export const GB_PASSWORD = '12345678';
 
@@ -18,6 +20,8 @@ export interface Service {
   createUser(user: string, password: string): Promise<void>;
   /** A user's live bindings, as the admin API lists them. */
   bindings(user: string): Promise<BindingView[]>;
+  /** Everything the Worker's runtime printed (console output, uncaught errors) since it started, one entry a line. */
+  logs(): string[];
   close(): Promise<void>;
 }
 
@@ -33,7 +37,7 @@ export interface RestartableService extends Service {
 function testWorker(vars: Record<string, string>) {
   return {
     configPath: './wrangler.toml',
-    secrets: { ADMIN_TOKEN, NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN, GB_PASSWORD },
+    secrets: { ADMIN_TOKEN, NONCE_SECRET, BRIDGE_TOKEN, GB_PASSWORD },
     // Counters reach /metrics at once (production batches them for hours: a flush is a billed RPC).
     vars: { METRICS_FLUSH_SECONDS: '0', ...vars },
   };
@@ -70,6 +74,7 @@ export async function startService(vars: Record<string, string> = {}): Promise<R
       if (res.status !== 200) throw new Error(`bindings of ${user}: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { bindings: BindingView[] }).bindings;
     },
+    logs: () => server.getLogs().map((l) => `${l.level} ${l.message}`),
     async restart() {
       generation++;
       await server.update({ workers: [testWorker({ ...vars, E2E_RESTART_GENERATION: String(generation) })] });
