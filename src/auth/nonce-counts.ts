@@ -42,8 +42,13 @@ export class NonceCounts {
     const prev = this.seen.get(nonce);
     if (prev === undefined && issuedAt < this.floor) return false;
     if (!acceptNonceCount(prev?.nc, nc)) return false;
-    this.seen.delete(nonce); // re-inserted last: the map's order is least recently used first
-    this.seen.set(nonce, { nc, issuedAt });
+    if (prev === undefined) {
+      this.seen.set(nonce, { nc, issuedAt });
+    } else {
+      this.seen.delete(nonce); // re-inserted last: the map's order is least recently used first
+      prev.nc = nc;
+      this.seen.set(nonce, prev);
+    }
     this.evict(now);
     return true;
   }

@@ -11,9 +11,27 @@ import { MetricsBuffer } from './metrics-buffer.js';
 import { shardOf } from './metrics-object.js';
 import type { AttachmentCache } from './attachments.js';
 import { metricsShard } from './stubs.js';
+import { methodLabel } from '../sip/methods.js';
 
 /** Increments that may wait unkept in memory when nothing else changes the attachment. */
 export const KEEP_EVERY = 20;
+
+/** Counter names by method label and by status, built once: a message's counters cost no new strings. */
+const requestNames = new Map<string, string>();
+const responseNames: string[] = [];
+
+/** `sip_requests_received_total{method=…}` for a request's method (unknown methods count as `other`). */
+export function requestCounter(method: string): string {
+  const label = methodLabel(method);
+  let name = requestNames.get(label);
+  if (name === undefined) requestNames.set(label, (name = `sip_requests_received_total{method="${label}"}`));
+  return name;
+}
+
+/** `sip_local_responses_total{status=…}` for a status code (100–699). */
+export function responseCounter(status: number): string {
+  return (responseNames[status] ??= `sip_local_responses_total{status="${status}"}`);
+}
 
 /** Counters of one flow object. */
 export class FlowCounters {
