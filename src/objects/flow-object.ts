@@ -11,7 +11,7 @@ import { readConfig, type Config } from '../config.js';
 import { log } from '../log.js';
 import { SipError } from '../sip/errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
-import { CAPABILITIES, methodLabel } from '../sip/methods.js';
+import { CAPABILITIES } from '../sip/methods.js';
 import { parseMessage } from '../sip/parse.js';
 import { createResponse, errorResponse } from '../sip/response.js';
 import { validateRequest } from '../sip/validate.js';
@@ -31,7 +31,7 @@ import { deviceMessage } from './flow-device.js';
 import { deviceHost, registerHost, routerHost, type FlowParts } from './flow-hosts.js';
 import type { FlowView } from './aor-leases.js';
 import { AttachmentCache, type FlowAttachment } from './attachments.js';
-import { FlowCounters } from './flow-counters.js';
+import { FlowCounters, requestCounter, responseCounter } from './flow-counters.js';
 import { FlowLeases } from './flow-leases.js';
 import { aorStub } from './stubs.js';
 import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
@@ -194,7 +194,7 @@ export class FlowObject extends DurableObject<Env> {
       return this.#send(ws, d.response);
     }
     const msg = d.message;
-    this.#counters.inc(msg.type === 'request' ? `sip_requests_received_total{method="${methodLabel(msg.method)}"}` : 'sip_responses_received_total');
+    this.#counters.inc(msg.type === 'request' ? requestCounter(msg.method) : 'sip_responses_received_total');
     if (msg.type === 'response') {
       const dropped = await this.#router.relay(msg, { env: this.env, flow: att.flow });
       if (dropped) this.#counters.drop(att.flow, dropped);
@@ -202,7 +202,7 @@ export class FlowObject extends DurableObject<Env> {
     }
     const res = await this.#onRequest(ws, att, msg);
     if (res) {
-      this.#counters.inc(`sip_local_responses_total{status="${res.status}"}`);
+      this.#counters.inc(responseCounter(res.status));
       this.#send(ws, res);
     }
     this.#leases.tellLiveness(ws, this.#config.gb, () => this.#aors.udp.load());
