@@ -4,12 +4,22 @@
  * @module
  */
 
+/** The 32-bit FNV offset basis. */
+export const FNV_OFFSET = 0x811c9dc5;
+
+/** One step of FNV-1a: the hash `h` after the code unit `c`. */
+export function fnv1aStep(h: number, c: number): number {
+  return Math.imul((h ^ c) >>> 0, 0x01000193) >>> 0;
+}
+
+/** A 32-bit value as 8 lower-case hex digits. */
+export function hex8(h: number): string {
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /** FNV-1a over a string's UTF-16 code units, as 8 hex digits; `seed` replaces the offset basis. */
-export function fnv1aHex(s: string, seed = 0x811c9dc5): string {
+export function fnv1aHex(s: string, seed = FNV_OFFSET): string {
   let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
+  for (let i = 0; i < s.length; i++) h = fnv1aStep(h, s.charCodeAt(i));
+  return hex8(h);
 }

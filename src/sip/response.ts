@@ -4,7 +4,7 @@
  */
 
 import { EMPTY_BODY, SipHeaders } from './message.js';
-import { fnv1aHex } from './fnv.js';
+import { FNV_OFFSET, fnv1aStep, hex8 } from './fnv.js';
 import type { SipRequest, SipResponse } from './message.js';
 import type { SipError } from './errors.js';
 import { parseNameAddr, type NameAddr } from './name-addr.js';
@@ -29,23 +29,60 @@ const COPIED: ReadonlyArray<readonly [string, string]> = [
 
 const encoder = new TextEncoder();
 
-/** The `tag` and `branch` parameters in raw header text (the first of each). */
-const TAG = /;\s*tag\s*=\s*([^;,\s]+)/i;
-const BRANCH = /;\s*branch\s*=\s*([^;,\s]+)/i;
-
-/** First value of a `;name=value` parameter (`re`) in raw text, without a full parse. */
-function rawParam(text: string | undefined, re: RegExp): string {
-  if (text === undefined) return '';
-  return re.exec(text)?.[1] ?? '';
+/** Whether `c` is a JavaScript `\s` (the white space of the regular expression this scanner replaces). */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f
+    || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**
- * Deterministic To tag so that a retransmitted request gets the same tag
- * (derived from Call-ID, From tag and top Via branch; a non-crypto hash).
+ * The value of the first `;name=value` parameter in raw text, without a full parse: what
+ * `/;\s*name\s*=\s*([^;,\s]+)/i` captures (`name` in lower-case ASCII letters), or '' when nothing matches.
+ */
+export function rawParam(text: string | undefined, name: string): string {
+  if (text === undefined) return '';
+  for (let at = text.indexOf(';'); at >= 0; at = text.indexOf(';', at + 1)) {
+    let i = at + 1;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+    let k = 0;
+    while (k < name.length && i < text.length && (text.charCodeAt(i) | 0x20) === name.charCodeAt(k)) i++, k++;
+    if (k < name.length) continue;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x3d /* = */) continue;
+    i++;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+    const start = i;
+    for (let c = text.charCodeAt(i); i < text.length && c !== 0x3b && c !== 0x2c && !isSpace(c); c = text.charCodeAt(++i));
+    if (i > start) return text.slice(start, i);
+  }
+  return '';
+}
+
+/** Second seed of the To tag's hash (the first is FNV's offset basis). */
+const TAG_SEED = 0x050c5d1f;
+
+/**
+ * Deterministic To tag so that a retransmitted request gets the same tag: two FNV-1a hashes (`fnv.ts`) of
+ * Call-ID `|` From tag `|` top Via branch, computed in one pass without building that key.
  */
 export function deterministicTag(req: SipRequest): string {
-  const key = `${req.headers.get('call-id') ?? ''}|${rawParam(req.headers.get('from'), TAG)}|${rawParam(req.headers.get('via'), BRANCH)}`;
-  return fnv1aHex(key) + fnv1aHex(key, 0x050c5d1f);
+  const parts = [req.headers.get('call-id') ?? '', rawParam(req.headers.get('from'), 'tag'), rawParam(req.headers.get('via'), 'branch')];
+  let a = FNV_OFFSET;
+  let b = TAG_SEED;
+  for (let p = 0; p < 3; p++) {
+    if (p > 0) {
+      a = fnv1aStep(a, 0x7c /* | */);
+      b = fnv1aStep(b, 0x7c);
+    }
+    const s = parts[p]!;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = fnv1aStep(a, c);
+      b = fnv1aStep(b, c);
+    }
+  }
+  return hex8(a) + hex8(b);
 }
 
 /**

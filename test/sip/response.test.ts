@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { createResponse, errorResponse } from '../../src/sip/response.js';
+import { createResponse, deterministicTag, errorResponse, rawParam } from '../../src/sip/response.js';
 import { SipError } from '../../src/sip/errors.js';
 import { reasonPhrase } from '../../src/sip/status.js';
 import { parseNameAddr } from '../../src/sip/name-addr.js';
@@ -52,6 +52,32 @@ describe('createResponse', () => {
     expect(res.body.length).toBe(3);
   });
 });
+
+describe('deterministicTag and rawParam', () => {
+  it('hash Call-ID | From tag | top Via branch (FNV-1a, two seeds)', () => {
+    // The value the tag had when it was fnv1aHex of the joined key: a retransmission keeps its tag across versions.
+    expect(deterministicTag(request())).toBe(`${fnv('call-1|1928|z9hG4bKaaa', 0x811c9dc5)}${fnv('call-1|1928|z9hG4bKaaa', 0x050c5d1f)}`);
+  });
+
+  it('find what /;\\s*name\\s*=\\s*([^;,\\s]+)/i finds', () => {
+    const alphabet = [';', ' ', '\t', '=', 't', 'a', 'g', 'T', ',', 'x', '\u00a0', '"'];
+    for (let i = 0; i < 20_000; i++) {
+      let s = '';
+      for (let n = i % 11; n > 0; n--) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+      expect(rawParam(s, 'tag'), JSON.stringify(s)).toBe(/;\s*tag\s*=\s*([^;,\s]+)/i.exec(s)?.[1] ?? '');
+    }
+    expect(rawParam('<sip:a@b>; TAG = xyz ;foo', 'tag')).toBe('xyz');
+    expect(rawParam('x;tagx=1;tag=2', 'tag')).toBe('2');
+    expect(rawParam(undefined, 'tag')).toBe('');
+  });
+});
+
+/** FNV-1a of a string, as the tag's two halves are computed. */
+function fnv(s: string, seed: number): string {
+  let h = seed;
+  for (let i = 0; i < s.length; i++) h = Math.imul((h ^ s.charCodeAt(i)) >>> 0, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
 
 describe('errorResponse', () => {
   it('answers a SipError with its status, reason and headers', () => {
