@@ -1,0 +1,21 @@
+import { startFuzzWorker } from './worker.js';
+import { WsLink } from './links.js';
+import { settled, delta } from './metrics.js';
+const w = await startFuzzWorker({ rateLimit: false });
+const N = Number(process.argv[2] ?? 50), C = Number(process.argv[3] ?? 16);
+const m0 = await settled(() => w.metrics());
+const opt = (i: number) => Buffer.from(`OPTIONS sip:edge-sip.test SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bK${i}\r\nMax-Forwards: 70\r\nFrom: <sip:a@edge-sip.test>;tag=1\r\nTo: <sip:edge-sip.test>\r\nCall-ID: c${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`);
+const links = await Promise.all(Array.from({ length: C }, (_, i) => WsLink.open(w.ws, `10.0.0.${i}`)));
+let got = 0;
+await Promise.all(links.map(async (l) => {
+  let n = 0; let done: () => void; const p = new Promise<void>((r) => (done = r));
+  l.onData = () => { got++; if (++n === N) done(); };
+  for (let i = 0; i < N; i++) l.send(opt(i), 'text');
+  await p;
+}));
+console.log('answers', got);
+await new Promise((r) => setTimeout(r, Number(process.argv[4] ?? 0)));
+await Promise.all(links.map((l) => l.close()));
+const d = delta(m0, await settled(() => w.metrics()));
+console.log(Object.fromEntries(d));
+await w.close();
