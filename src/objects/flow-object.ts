@@ -95,13 +95,16 @@ export class FlowObject extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
   }
 
-  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+  /** A frame; settled (counters, attachment) when its handling ends, synchronously when nothing awaited. */
+  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void | Promise<void> {
     this.#ledger.wsMessage();
+    let pending: Promise<void> | void = undefined;
     try {
-      await this.#onFrame(ws, data);
+      pending = this.#onFrame(ws, data);
     } finally {
-      this.#settle(ws, this.#ledger.enabled);
+      if (!pending) this.#settle(ws, this.#ledger.enabled);
     }
+    return pending?.finally(() => this.#settle(ws, this.#ledger.enabled));
   }
 
   /** RPC: send a message (already framed) to this flow's peer. False when the peer is gone, or `forAor`'s lease here has no live binding. */
@@ -179,8 +182,11 @@ export class FlowObject extends DurableObject<Env> {
     await Promise.all(devices.map((aor) => aorStub(this.env, aor).flowSilent(this.ctx.id.toString()).catch(() => undefined)));
   }
 
-  /** Frame in → one pure decision (`decideFrame`) → effects; requests and responses go on to their handlers. */
-  async #onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+  /**
+   * Frame in → one pure decision (`decideFrame`) → effects; requests and responses go on to their handlers.
+   * What needs no other object is answered synchronously; a promise only when something is awaited.
+   */
+  #onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> | void {
     const att = this.#attachments.get(ws)!;
     const d = decideFrame(data, () => this.#limits.admit(Date.now()));
     if (d.kind === 'keepalive') {
@@ -196,11 +202,17 @@ export class FlowObject extends DurableObject<Env> {
     const msg = d.message;
     this.#counters.inc(msg.type === 'request' ? requestCounter(msg.method) : 'sip_responses_received_total');
     if (msg.type === 'response') {
-      const dropped = await this.#router.relay(msg, { env: this.env, flow: att.flow });
-      if (dropped) this.#counters.drop(att.flow, dropped);
-      return;
+      return this.#router.relay(msg, { env: this.env, flow: att.flow }).then((dropped) => {
+        if (dropped) this.#counters.drop(att.flow, dropped);
+      });
     }
-    const res = await this.#onRequest(ws, att, msg);
+    const res = this.#onRequest(ws, att, msg);
+    if (res instanceof Promise) return res.then((r) => this.#answered(ws, att, r));
+    this.#answered(ws, att, res);
+  }
+
+  /** After a request: its answer sent, the bridge told its liveness limit, a banned peer's connection closed. */
+  #answered(ws: WebSocket, att: FlowAttachment, res: SipResponse | null): void {
     if (res) {
       this.#counters.inc(responseCounter(res.status));
       this.#send(ws, res);
@@ -213,32 +225,42 @@ export class FlowObject extends DurableObject<Env> {
     }
   }
 
-  /** Handle one request; returns the response to send, if any. Errors map to responses here only. */
-  async #onRequest(ws: WebSocket, att: FlowAttachment, req: SipRequest): Promise<SipResponse | null> {
+  /** Handle one request; returns the response to send, if any (a promise when it awaits another object). */
+  #onRequest(ws: WebSocket, att: FlowAttachment, req: SipRequest): SipResponse | null | Promise<SipResponse | null> {
     try {
-      const checked = validateRequest(req);
-      if (!checked.ok) throw checked.error;
-      const ess = checked.value;
-      stampReceived(req, ess.vias[0]!, att.flow);
-      checkExtensions(req, ess);
-      switch (req.method) {
-        case 'REGISTER':
-          return await handleRegister(registerHost(this.#parts, ws, att), req, ess);
-        case 'MESSAGE':
-          if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return await deviceMessage(deviceHost(this.#parts, ws, att), req, ess, Date.now());
-          return await this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-        case 'OPTIONS':
-          // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
-          if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, routerHost(this.#parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
-          return await this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-        default:
-          return await this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-      }
+      const res = this.#dispatch(ws, att, req);
+      return res instanceof Promise ? res.catch((err: unknown) => this.#failed(att, req, err)) : res;
     } catch (err) {
-      if (err instanceof SipError) return errorResponse(req, err);
-      log('error', 'request failed', { flow: att.flow.id, method: req.method, callId: req.headers.get('call-id'), error: String(err) });
-      return errorResponse(req, new SipError(500, 'Server Internal Error'));
+      return this.#failed(att, req, err);
     }
+  }
+
+  #dispatch(ws: WebSocket, att: FlowAttachment, req: SipRequest): SipResponse | null | Promise<SipResponse | null> {
+    const checked = validateRequest(req);
+    if (!checked.ok) throw checked.error;
+    const ess = checked.value;
+    stampReceived(req, ess.vias[0]!, att.flow);
+    checkExtensions(req, ess);
+    switch (req.method) {
+      case 'REGISTER':
+        return handleRegister(registerHost(this.#parts, ws, att), req, ess);
+      case 'MESSAGE':
+        if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return deviceMessage(deviceHost(this.#parts, ws, att), req, ess, Date.now());
+        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
+      case 'OPTIONS':
+        // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
+        if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, routerHost(this.#parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
+        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
+      default:
+        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
+    }
+  }
+
+  /** Errors map to responses here only: a SipError to its response, anything else to a logged 500. */
+  #failed(att: FlowAttachment, req: SipRequest, err: unknown): SipResponse {
+    if (err instanceof SipError) return errorResponse(req, err);
+    log('error', 'request failed', { flow: att.flow.id, method: req.method, callId: req.headers.get('call-id'), error: String(err) });
+    return errorResponse(req, new SipError(500, 'Server Internal Error'));
   }
 
   #authResult(ok: boolean): void {

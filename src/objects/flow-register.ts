@@ -6,7 +6,7 @@
  * @module
  */
 import type { Config } from '../config.js';
-import { challengeValues, precheckCredentials } from '../auth/authenticate.js';
+import { challengeValues, precheckCredentials, type Precheck } from '../auth/authenticate.js';
 import { createNonce, NONCE_RANDOM_BYTES } from '../auth/nonce.js';
 import type { NonceCounts } from '../auth/nonce-counts.js';
 import { formatChallenge } from '../sip/auth-header.js';
@@ -113,8 +113,11 @@ export function challenge(req: SipRequest, ess: RequestEssentials, d: Registrati
   return createResponse(req, 401, { headers, to: ess.to });
 }
 
-/** Handle a REGISTER that arrived on a flow. */
-export async function handleRegister(host: RegisterHost, req: SipRequest, ess: RequestEssentials): Promise<SipResponse> {
+/**
+ * Handle a REGISTER that arrived on a flow. What the flow answers alone (a challenge, a leased refresh, a
+ * registrar error) is answered synchronously; a promise only when the address's guard or the AOR is asked.
+ */
+export function handleRegister(host: RegisterHost, req: SipRequest, ess: RequestEssentials): SipResponse | Promise<SipResponse> {
   const { config, flow } = host;
   const to = ess.to.uri;
   // RFC 4475 §3.3.3 (unksm2): a registrar refuses an AOR that is not a SIP or SIPS URI with 400.
@@ -148,8 +151,7 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
   if (lease && lease.account.algorithm === pre.algorithm) {
     // The flow holds the AOR's lease: a wrong password or a refresh is answered here, with no hop.
     if (!verifyLease(lease, pre.credentials, pre.algorithm, req.method)) {
-      await authFailed(host, aor, now);
-      return challenge(req, ess, d, config, flow, false, now);
+      return authFailed(host, aor, now).then(() => challenge(req, ess, d, config, flow, false, now));
     }
     host.authResult(true);
     const local = refreshLocally(lease, request, policyOf(config), now);
@@ -159,6 +161,13 @@ export async function handleRegister(host: RegisterHost, req: SipRequest, ess: R
       return ok(req, ess, d, config, request, local.contacts, local.expires, now);
     }
   }
+  return registerAtAor(host, req, ess, d, aor, pre, request, lease, now);
+}
+
+/** A REGISTER the flow cannot answer alone: the address's guard, then the AOR. */
+async function registerAtAor(host: RegisterHost, req: SipRequest, ess: RequestEssentials, d: RegistrationDomain, aor: string,
+  pre: Extract<Precheck, { kind: 'credentials' }>, request: RegisterRequest, lease: Lease | null, now: number): Promise<SipResponse> {
+  const { config, flow } = host;
   // Not a leased refresh: the address's guard first (guessing across connections and bridge flows).
   const blocked = await host.guard.blocked(aor);
   if (blocked !== null) throw blockedError(blocked, now);
