@@ -70,6 +70,31 @@ function storedContact(c: NameAddr): string {
   return `${name}<${formatUri(c.uri)}>${formatParams(params)}`;
 }
 
+/** What a binding takes from a Contact entry, whatever the request's timers. */
+interface ContactFacts {
+  uriText: string;
+  key: string;
+  instanceId: string | null;
+  regId: number | null;
+  contact: string;
+}
+
+/**
+ * Facts by Contact entry: parsed entries are shared between the refreshes that repeat the same text
+ * (`sip/memo.ts`), so a refresh formats its contact once, not on each REGISTER.
+ */
+const facts = new WeakMap<NameAddr, ContactFacts>();
+
+function factsOf(c: NameAddr): ContactFacts {
+  let f = facts.get(c);
+  if (f === undefined) {
+    const uriText = formatUri(c.uri);
+    f = { uriText, ...bindingKey(c, uriText), contact: storedContact(c) };
+    facts.set(c, f);
+  }
+  return f;
+}
+
 function sameBinding(b: Binding, key: string, uriText: string): boolean {
   if (b.key === key) return true;
   if (!key.startsWith('uri:') || !b.key.startsWith('uri:')) return false;
@@ -131,8 +156,7 @@ export function applyRegister(
       return fail(new SipError(423, 'Interval Too Brief', [['Min-Expires', String(policy.minExpires)]]));
     }
     expires = Math.min(expires, policy.maxExpires);
-    const uriText = formatUri(c.uri);
-    const { key, instanceId, regId } = bindingKey(c, uriText);
+    const { uriText, key, instanceId, regId, contact } = factsOf(c);
     const existing = bindings.find((b) => sameBinding(b, key, uriText));
     if (existing && outOfOrder(existing, req)) return fail(new SipError(500, 'Out of Order Request'));
     bindings = bindings.filter((b) => b !== existing);
@@ -144,7 +168,7 @@ export function applyRegister(
     const q = qText ? Number(qText) : null;
     if (q !== null && !(q >= 0 && q <= 1)) return fail(new SipError(400, 'Invalid Contact q'));
     const binding: Binding = {
-      key, contact: storedContact(c), uri: uriText, q, expiresAt: now + expires * 1000,
+      key, contact, uri: uriText, q, expiresAt: now + expires * 1000,
       callId: req.callId, cseq: req.cseq, instanceId, regId, flowId: req.flowId, address: req.address, source: req.source,
       path: req.path, userAgent: req.userAgent, updatedAt: now,
     };

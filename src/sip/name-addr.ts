@@ -9,6 +9,7 @@ import { endOfQuoted, formatParams, parseParams, quote, unquote } from './params
 import type { Params } from './params.js';
 import { parseUri } from './uri.js';
 import type { SipUri } from './uri.js';
+import { memoized } from './memo.js';
 
 /** A display name, URI and header parameters. */
 export interface NameAddr {
@@ -95,6 +96,9 @@ export function formatNameAddr(n: NameAddr): string {
   return `${display}<${n.uriText}>${formatParams(n.params)}`;
 }
 
+/** A device's Contact repeats on every refresh: parsed once per text (read-only results, see `memo.ts`). */
+const parseContactOnce = memoized((entry: string) => parseNameAddr(entry));
+
 /**
  * Parse every Contact header line: a list of name-addrs, or the `*` wildcard
  * alone (RFC 3261 §10.2.2, §20.10).
@@ -111,7 +115,7 @@ export function parseContactList(values: string[]): Result<NameAddr[] | '*'> {
         star = true;
         continue;
       }
-      const n = parseNameAddr(entry);
+      const n = parseContactOnce(entry);
       if (!n.ok) return fail(`Bad Contact: ${n.error}`);
       out.push(n.value);
     }

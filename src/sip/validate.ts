@@ -13,6 +13,11 @@ import type { NameAddr } from './name-addr.js';
 import { parseUri } from './uri.js';
 import type { SipUri } from './uri.js';
 import { parseVia } from './via.js';
+import { memoized } from './memo.js';
+
+/** From, To and the Request-URI repeat across a device's requests: parsed once per text (read-only results). */
+const parseNameAddrOnce = memoized(parseNameAddr);
+const parseUriOnce = memoized(parseUri);
 import type { Via } from './via.js';
 
 /** The structured headers every request must carry (RFC 3261 §8.1.1). */
@@ -90,14 +95,14 @@ function checkRequest(req: SipRequest): Result<RequestEssentials> {
   if (!cseq.ok) return fail(`Malformed CSeq: ${cseq.error}`);
   // RFC 3261 §8.1.1.5: "The method MUST match that of the request."
   if (cseq.value.method !== req.method) return fail('CSeq method does not match the Request-Line');
-  const from = parseNameAddr(fromText.value);
+  const from = parseNameAddrOnce(fromText.value);
   if (!from.ok) return fail(`Malformed From: ${from.error}`);
-  const to = parseNameAddr(toText.value);
+  const to = parseNameAddrOnce(toText.value);
   if (!to.ok) return fail(`Malformed To: ${to.error}`);
   const maxForwards = parseMaxForwards(h);
   if (!maxForwards.ok) return maxForwards;
   // RFC 4475 §3.1.2.6/7: no <> and no whitespace in a Request-URI.
-  const requestUri = parseUri(req.uri);
+  const requestUri = parseUriOnce(req.uri);
   if (!requestUri.ok) return fail(`Malformed Request-URI: ${requestUri.error}`);
   // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.10).
   if (requestUri.value.headers !== null) return fail('Request-URI must not carry headers');
