@@ -12,9 +12,12 @@ export function fnv1aStep(h: number, c: number): number {
   return Math.imul((h ^ c) >>> 0, 0x01000193) >>> 0;
 }
 
+/** Two hex digits per byte value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** A 32-bit value as 8 lower-case hex digits. */
 export function hex8(h: number): string {
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return HEX[h >>> 24]! + HEX[(h >>> 16) & 255]! + HEX[(h >>> 8) & 255]! + HEX[h & 255]!;
 }
 
 /** FNV-1a over a string's UTF-16 code units, as 8 hex digits; `seed` replaces the offset basis. */
