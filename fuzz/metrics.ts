@@ -3,16 +3,9 @@
  * @module
  */
 
-/** `name{labels} value` lines → map keyed by `name{labels}` (exactly as written). */
-export function parsePrometheus(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
+import { parsePrometheus } from '../test/e2e/udp/udp-kit.js';
+
+export { parsePrometheus };
 
 /** `after − before` for every series that moved (counters; a gauge's change is its difference too). */
 export function delta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
