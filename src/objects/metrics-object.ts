@@ -2,15 +2,16 @@
  * Service counters for `/metrics`, kept in a few shard objects so no single object sees every event. Objects
  * batch their increments ({@link MetricsBuffer}) and send them rarely. A shard keeps its counters in memory
  * and writes the changed rows at most every {@link PERSIST_MS}: written through when it was idle, behind
- * (by alarm) while it is busy, so its row writes do not grow with the fleet. A shard is only evicted after a
- * minute or more without events, later than its pending alarm.
+ * (by a timer of the same instance) while it is busy, so its row writes do not grow with the fleet. A pending
+ * timer keeps the instance resident, so nothing dirty is lost to an idle eviction (an alarm would not: it runs
+ * in a new instance).
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 
 /** Longest a changed counter waits in a busy shard before its row is written. */
-export const PERSIST_MS = 30_000;
+export const PERSIST_MS = 5_000;
 
 /** Number of shard objects counters are spread over. */
 export const METRIC_SHARDS = 4;
@@ -20,7 +21,7 @@ export class MetricsObject extends DurableObject<Env> {
   readonly #counters = new Map<string, number>();
   readonly #dirty = new Set<string>();
   #lastAdd = 0;
-  #alarmPending = false;
+  #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -38,10 +39,12 @@ export class MetricsObject extends DurableObject<Env> {
     const idle = now - this.#lastAdd >= PERSIST_MS;
     this.#lastAdd = now;
     if (idle) this.#persist();
-    else if (!this.#alarmPending) {
-      this.#alarmPending = true;
-      await this.ctx.storage.setAlarm(now + PERSIST_MS);
-    }
+    // A timer, not an alarm: a pending timer keeps this instance resident until it fires, where an idle
+    // object with only an alarm pending is evicted and its alarm runs in a new one with nothing dirty.
+    else this.#timer ??= setTimeout(() => {
+      this.#timer = null;
+      this.#persist();
+    }, PERSIST_MS);
   }
 
   /** Every counter of this shard. */
@@ -49,8 +52,8 @@ export class MetricsObject extends DurableObject<Env> {
     return Object.fromEntries(this.#counters);
   }
 
+  /** An alarm left by an earlier version of this class: write what is dirty. */
   override async alarm(): Promise<void> {
-    this.#alarmPending = false;
     this.#persist();
   }
 
