@@ -26,6 +26,8 @@ export const PER_ACCOUNT: GuardPolicy = { threshold: 5, windowMs: 300_000, baseB
 export const PER_ADDRESS: GuardPolicy = { threshold: 30, windowMs: 300_000, baseBlockMs: 60_000, maxBlockMs: 3_600_000, forgetMs: 86_400_000 };
 
 interface Entry {
+  /** Attempts begun and not yet settled (Unix ms each), counted like failures until they settle. */
+  pending: number[];
   failures: number;
   windowStart: number;
   /** Blocks in a row (the next one lasts base × 2^strikes). */
@@ -33,6 +35,9 @@ interface Entry {
   blockedUntil: number;
   touched: number;
 }
+
+/** How long an attempt that was begun and never settled keeps counting (a flow that died meanwhile). */
+export const PENDING_MS = 15_000;
 
 /** Failure counts and blocks of some keys under one policy. */
 export class FailureGuard {
@@ -50,7 +55,7 @@ export class FailureGuard {
   fail(key: string, now: number): number | null {
     const p = this.policy;
     let e = this.#entries.get(key);
-    if (e === undefined || now - e.touched > p.forgetMs) e = { failures: 0, windowStart: now, strikes: 0, blockedUntil: 0, touched: now };
+    if (e === undefined || now - e.touched > p.forgetMs) e = { pending: [], failures: 0, windowStart: now, strikes: 0, blockedUntil: 0, touched: now };
     this.#entries.delete(key); // re-inserted last: the map's order is least recently touched first
     if (now - e.windowStart > p.windowMs) {
       e.failures = 0;
@@ -69,9 +74,39 @@ export class FailureGuard {
     return e.blockedUntil > now ? e.blockedUntil : null;
   }
 
+  /**
+   * Begin an attempt before its password is checked: refused (the block's end, or a short wait) when the key
+   * is blocked or when its failures and the attempts still in flight reach the threshold, so requests sent
+   * without waiting for answers cannot all be checked before any failure counts. Settle it with
+   * {@link settle}; an attempt never settled stops counting after {@link PENDING_MS}.
+   */
+  begin(key: string, now: number): number | null {
+    const blocked = this.blockedUntil(key, now);
+    if (blocked !== null) return blocked;
+    let e = this.#entries.get(key);
+    if (e === undefined || now - e.touched > this.policy.forgetMs) {
+      e = { pending: [], failures: 0, windowStart: now, strikes: 0, blockedUntil: 0, touched: now };
+      this.#entries.set(key, e);
+    }
+    e.pending = e.pending.filter((t) => now - t < PENDING_MS);
+    const failures = now - e.windowStart > this.policy.windowMs ? 0 : e.failures;
+    if (failures + e.pending.length >= this.policy.threshold) return now + PENDING_MS;
+    e.pending.push(now);
+    e.touched = now;
+    this.#evict(now);
+    return null;
+  }
+
+  /** Settle an attempt begun with {@link begin}: a failure counts (and may block), a success only ends it. */
+  settle(key: string, ok: boolean, now: number): number | null {
+    const e = this.#entries.get(key);
+    if (e !== undefined) e.pending.shift();
+    return ok ? null : this.fail(key, now);
+  }
+
   /** A block that was kept elsewhere (storage), put back when the owner wakes. */
   restore(key: string, blockedUntil: number, now: number): void {
-    if (blockedUntil > now) this.#entries.set(key, { failures: 0, windowStart: now, strikes: 1, blockedUntil, touched: now });
+    if (blockedUntil > now) this.#entries.set(key, { pending: [], failures: 0, windowStart: now, strikes: 1, blockedUntil, touched: now });
   }
 
   /** Keys held. */

@@ -36,7 +36,8 @@ export interface FlowParts {
 /** The guard of the peer's address: its failed authentications across every connection and bridge flow. */
 function guardOf(p: FlowParts, ip: string): SourceGuard {
   return {
-    blocked: (aor) => guardStub(p.env, ip).blocked(aor),
+    attempt: (aor) => guardStub(p.env, ip).attempt(aor),
+    settle: (aor, ok) => guardStub(p.env, ip).settle(aor, ok),
     failed: (aor) => guardStub(p.env, ip).failed(aor),
   };
 }

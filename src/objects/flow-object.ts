@@ -187,6 +187,8 @@ export class FlowObject extends DurableObject<Env> {
    * What needs no other object is answered synchronously; a promise only when something is awaited.
    */
   #onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> | void {
+    // Frames that arrived after we closed this socket (a ban, a replacement) are not handled, nor counted again.
+    if (ws.readyState !== WebSocket.READY_STATE_OPEN) return;
     const att = this.#attachments.get(ws)!;
     const d = decideFrame(data, () => this.#limits.admit(Date.now()));
     if (d.kind === 'keepalive') {

@@ -48,9 +48,11 @@ export function aorOf(user: string, d: RegistrationDomain): string {
 
 /** The guard of a source address, as the flow reaches it (one RPC each, never on a leased refresh). */
 export interface SourceGuard {
-  /** Until when authentications for `aor` from this address are refused (Unix ms), or null. */
-  blocked(aor: string): Promise<number | null>;
-  /** Count a failure; until when the address is now refused for `aor`, or null. */
+  /** Begin an authentication for `aor` before its password is checked: until when it is refused, or null. */
+  attempt(aor: string): Promise<number | null>;
+  /** The outcome of a begun attempt; until when the address is now refused for `aor`, or null. */
+  settle(aor: string, ok: boolean): Promise<number | null>;
+  /** Count a failure found without an attempt (a leased password checked by the flow). */
   failed(aor: string): Promise<number | null>;
 }
 
@@ -62,7 +64,29 @@ export function blockedError(until: number, now: number): SipError {
   return new SipError(403, `Forbidden (too many failed authentications from this address; retry in ${Math.ceil((until - now) / 1000)} s)`);
 }
 
-/** A failed authentication: counted by the connection and the address's guard; 403 once the address is blocked. */
+/**
+ * Authenticate through the address's guard: the attempt is counted before `check` runs (so pipelined guesses
+ * cannot all be checked first), and settled with its outcome. Refused with 403 while the address is blocked,
+ * even for the right password.
+ */
+export async function guarded<T>(host: Pick<RegisterHost, 'authResult' | 'guard'>, aor: string, now: number, check: () => Promise<T>, ok: (r: T) => boolean): Promise<T> {
+  const refused = await host.guard.attempt(aor);
+  if (refused !== null) throw blockedError(refused, now);
+  let result: T;
+  try {
+    result = await check();
+  } catch (err) {
+    void host.guard.settle(aor, true).catch(() => undefined); // not a password failure: end the attempt
+    throw err;
+  }
+  const good = ok(result);
+  host.authResult(good);
+  const until = await host.guard.settle(aor, good);
+  if (!good && until !== null) throw blockedError(until, now);
+  return result;
+}
+
+/** A failure the flow found itself (a leased password): counted by the connection and the address's guard. */
 export async function authFailed(host: Pick<RegisterHost, 'authResult' | 'guard'>, aor: string, now: number): Promise<void> {
   host.authResult(false);
   const until = await host.guard.failed(aor);
@@ -151,6 +175,8 @@ export function handleRegister(host: RegisterHost, req: SipRequest, ess: Request
   if (lease && lease.account.algorithm === pre.algorithm) {
     // The flow holds the AOR's lease: a wrong password or a refresh is answered here, with no hop.
     if (!verifyLease(lease, pre.credentials, pre.algorithm, req.method)) {
+      // The lease goes with the failure: further attempts are begun at the address's guard before they are checked.
+      host.setLease(aor, null);
       return authFailed(host, aor, now).then(() => challenge(req, ess, d, config, flow, false, now));
     }
     host.authResult(true);
@@ -168,10 +194,8 @@ export function handleRegister(host: RegisterHost, req: SipRequest, ess: Request
 async function registerAtAor(host: RegisterHost, req: SipRequest, ess: RequestEssentials, d: RegistrationDomain, aor: string,
   pre: Extract<Precheck, { kind: 'credentials' }>, request: RegisterRequest, lease: Lease | null, now: number): Promise<SipResponse> {
   const { config, flow } = host;
-  // Not a leased refresh: the address's guard first (guessing across connections and bridge flows).
-  const blocked = await host.guard.blocked(aor);
-  if (blocked !== null) throw blockedError(blocked, now);
-  const reply = await host.register(aor, {
+  // Not a leased refresh: through the address's guard (guessing across connections and bridge flows).
+  const reply = await guarded(host, aor, now, () => host.register(aor, {
     credentials: pre.credentials,
     algorithm: pre.algorithm,
     method: req.method,
@@ -180,12 +204,8 @@ async function registerAtAor(host: RegisterHost, req: SipRequest, ess: RequestEs
     transport: flow.transport,
     leased: lease?.bindings ?? [],
     wantsLease: host.canHoldLease(aor),
-  });
-  if (reply.kind === 'challenge') {
-    await authFailed(host, aor, now);
-    return challenge(req, ess, d, config, flow, false, now);
-  }
-  host.authResult(true);
+  }), (r) => r.kind !== 'challenge');
+  if (reply.kind === 'challenge') return challenge(req, ess, d, config, flow, false, now);
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
   host.setLease(aor, reply.lease);
   host.track(aor, reply.flowBound);

@@ -24,7 +24,7 @@ import { ForkingTransaction } from '../proxy/forking-transaction.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import { flowAddress } from '../transport/flow.js';
 import { aorStub, aorStubById, deliverTo, flowStub, randomHex } from './stubs.js';
-import { authFailed, blockedError, flowNonce, type SourceGuard } from './flow-register.js';
+import { flowNonce, guarded, type SourceGuard } from './flow-register.js';
 import { encodeFrame } from '../transport/ws-frames.js';
 
 /** What the router needs from the flow object hosting it. */
@@ -210,14 +210,9 @@ export class FlowRouter {
     const stale = pre.kind === 'challenge' && pre.stale;
     if (pre.kind === 'credentials') {
       if (`sip:${pre.credentials.username}@${host.config.domain}` !== caller) throw new SipError(403, 'Forbidden (credentials do not match From)');
-      const blocked = await host.guard.blocked(caller);
-      if (blocked !== null) throw blockedError(blocked, now);
-      const reply = await aorStub(host.env, caller).authenticate({ credentials: pre.credentials, algorithm: pre.algorithm, method: req.method });
-      if (reply === null) {
-        host.authResult(true);
-        return null;
-      }
-      await authFailed(host, caller, now);
+      const authenticate = async (): Promise<unknown> => aorStub(host.env, caller).authenticate({ credentials: pre.credentials, algorithm: pre.algorithm, method: req.method });
+      const reply = await guarded(host, caller, now, authenticate, (r) => r === null);
+      if (reply === null) return null;
     }
     const nonce = flowNonce(host.config, host.flow, now);
     return createResponse(req, 407, {

@@ -38,24 +38,44 @@ export class GuardObject extends DurableObject<Env> {
     }
   }
 
-  /** Until when authentications for `aor` from this address are refused (Unix ms), or null. */
-  async blocked(aor: string): Promise<number | null> {
+  /**
+   * Begin an authentication for `aor` from this address, before its password is checked: until when it is
+   * refused (Unix ms), or null to go ahead. Attempts in flight count like failures for the account, so
+   * requests pipelined on one connection, or sent over many at once, cannot all be checked first.
+   */
+  async attempt(aor: string): Promise<number | null> {
     const now = Date.now();
-    return max(this.#perAddress.blockedUntil(ANY, now), this.#perAccount.blockedUntil(aor, now));
+    const address = this.#perAddress.blockedUntil(ANY, now);
+    return address ?? this.#perAccount.begin(aor, now);
   }
 
-  /** A failed authentication for `aor` from this address; returns until when it is now refused, or null. */
+  /** The outcome of an attempt begun with {@link attempt}; until when the address is now refused, or null. */
+  async settle(aor: string, ok: boolean): Promise<number | null> {
+    const now = Date.now();
+    const account = this.#perAccount.settle(aor, ok, now);
+    return ok ? null : this.#counted(aor, account, now);
+  }
+
+  /** A failure found without an attempt (the flow checked a leased password itself). */
   async failed(aor: string): Promise<number | null> {
     const now = Date.now();
-    const before = await this.blocked(aor);
+    return this.#counted(aor, this.#perAccount.fail(aor, now), now);
+  }
+
+  /** Count the failure for the address too, and write any block that starts now. */
+  #counted(aor: string, account: number | null, now: number): number | null {
+    const before = this.#perAddress.blockedUntil(ANY, now);
     const address = this.#perAddress.fail(ANY, now);
-    const account = this.#perAccount.fail(aor, now);
-    const until = max(address, account);
-    if (until !== null && until !== before) {
-      if (address !== null) this.#exec('INSERT INTO blocks (key, until) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET until = excluded.until', ANY, address);
-      if (account !== null) this.#exec('INSERT INTO blocks (key, until) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET until = excluded.until', aor, account);
-    }
-    return until;
+    if (address !== null && address !== before) this.#write(ANY, address);
+    if (account !== null && !this.#written.has(`${aor}|${account}`)) this.#write(aor, account);
+    return max(address, account);
+  }
+
+  readonly #written = new Set<string>();
+
+  #write(key: string, until: number): void {
+    this.#written.add(`${key}|${until}`);
+    this.#exec('INSERT INTO blocks (key, until) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET until = excluded.until', key, until);
   }
 }
 

@@ -35,6 +35,8 @@ export function classifyFrame(data: string | ArrayBuffer): Frame {
   if (typeof data === 'string') {
     if (data.length <= 4 && isCrlfOnly(data)) return { kind: 'keepalive', reply: data.length >= 4 ? '\r\n' : null };
     // A JS string's UTF-8 size is at most 3 bytes per UTF-16 unit: only measure when it could be over.
+    // Every UTF-16 unit is at least one UTF-8 byte: a string longer than the limit is over it without encoding.
+    if (data.length > MAX_FRAME_BYTES) return { kind: 'too-large', bytes: data.length, head: data.slice(0, 8192) };
     if (data.length * 3 > MAX_FRAME_BYTES) {
       const bytes = new TextEncoder().encode(data).byteLength;
       if (bytes > MAX_FRAME_BYTES) return { kind: 'too-large', bytes, head: data.slice(0, 8192) };

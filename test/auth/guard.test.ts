@@ -52,4 +52,26 @@ describe('FailureGuard', () => {
     expect(g.size).toBeLessThanOrEqual(100);
     expect(g.blockedUntil('ip0', T)).toBeNull();
   });
+
+  it('counts attempts in flight like failures, so pipelined guesses cannot all be checked before one fails', () => {
+    const g = new FailureGuard(policy);
+    for (let i = 0; i < 3; i++) expect(g.begin('k', T)).toBeNull();
+    expect(g.begin('k', T)).toBe(T + 15_000); // three in flight are as many as may fail before a block
+    expect(g.settle('k', false, T + 1)).toBeNull();
+    expect(g.begin('k', T + 2)).toBe(T + 15_002); // one failed, two still in flight
+    expect(g.settle('k', false, T + 3)).toBeNull();
+    expect(g.settle('k', false, T + 4)).toBe(T + 4 + 1_000); // the third failure blocks
+    expect(g.begin('k', T + 5)).toBe(T + 1_004);
+  });
+
+  it('ends an attempt without counting it when it succeeds, and forgets attempts never settled', () => {
+    const g = new FailureGuard(policy);
+    for (let i = 0; i < 10; i++) {
+      expect(g.begin('k', T + i)).toBeNull();
+      expect(g.settle('k', true, T + i)).toBeNull();
+    }
+    for (let i = 0; i < 3; i++) g.begin('k', T);
+    expect(g.begin('k', T + 1)).not.toBeNull();
+    expect(g.begin('k', T + 15_001)).toBeNull();
+  });
 });

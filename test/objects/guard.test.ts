@@ -59,4 +59,20 @@ describe('the guard of a source address', () => {
     expect([401, 403]).toContain(res.status); // answered (challenged, or refused by the address's guard), not closed
     again.close();
   });
+
+  it('counts pipelined guesses before checking them: the right password sent after them is refused', async () => {
+    await createUser('pip', 'pip-pw');
+    const c = await device('127.0.0.111:5070');
+    const first = await c.request(registerText({ user: 'pip', domain: DOMAIN, callId: 'pipe', cseq: 1 }));
+    const passwords = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'pip-pw'];
+    passwords.forEach((pw, i) => c.send(registerText({ user: 'pip', domain: DOMAIN, callId: 'pipe', cseq: 2 + i, authorization: answerChallenge(first, 'pip', pw, `sip:${DOMAIN}`, i + 1) })));
+    const answers = new Map<number, number>();
+    for (let i = 0; i < passwords.length; i++) {
+      const r = await c.response(5_000);
+      answers.set(Number.parseInt(r.headers.get('cseq') ?? '0', 10), r.status);
+    }
+    expect(answers.get(2 + passwords.length - 1)).toBe(403);
+    expect([...answers.values()].filter((s) => s === 200)).toEqual([]);
+    c.close();
+  });
 });

@@ -95,6 +95,9 @@ export function advertisedAddress(config: BridgeConfig, boundPort: number): stri
   return hostPort('127.0.0.1', boundPort);
 }
 
+/** Receive buffer asked of the kernel for the UDP socket (capped by net.core.rmem_max). */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Bind the UDP socket (and the metrics server) and start relaying. */
 export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): Promise<Bridge> {
   const log = deps.log ?? silentLogger;
@@ -125,6 +128,12 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     });
   });
   socket.on('error', (err) => log.error('udp socket error', { error: err.message }));
+  // Bursts of devices (a site coming back) overflowed the default ~208 KiB receive buffer in the fuzzer's runs.
+  try {
+    socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+  } catch (e) {
+    log.warn('could not enlarge the UDP receive buffer', { error: String(e) });
+  }
   const bound = socket.address();
   const advertise = advertisedAddress(config, bound.port);
 
