@@ -11,6 +11,7 @@
  * @module
  */
 import { acceptNonceCount } from './nonce.js';
+import { detached } from '../sip/memo.js';
 
 /** Nonces one flow remembers before it forgets the least recently used one. */
 export const NONCE_WINDOW_SIZE = 1024;
@@ -42,12 +43,13 @@ export class NonceCounts {
     const prev = this.seen.get(nonce);
     if (prev === undefined && issuedAt < this.floor) return false;
     if (!acceptNonceCount(prev?.nc, nc)) return false;
+    // A nonce read from a request is a slice of its text: as a key it would keep the message alive for minutes.
     if (prev === undefined) {
-      this.seen.set(nonce, { nc, issuedAt });
+      this.seen.set(detached(nonce), { nc, issuedAt });
     } else {
       this.seen.delete(nonce); // re-inserted last: the map's order is least recently used first
       prev.nc = nc;
-      this.seen.set(nonce, prev);
+      this.seen.set(detached(nonce), prev);
     }
     this.evict(now);
     return true;

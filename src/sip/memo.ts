@@ -7,8 +7,18 @@
  */
 
 /**
- * `parse`, remembering its results for texts up to `longest` characters; past `size` entries the table
- * starts over (no bookkeeping per hit).
+ * A copy of `s` that shares no memory with the text it was cut from. A header value is a slice of its whole
+ * message, and kept in a long-lived table it would keep that message alive: the engine flattens `' ' + s`
+ * into a new string, and the slice of it holds only that.
+ */
+export function detached(s: string): string {
+  return (' ' + s).slice(1);
+}
+
+/**
+ * `parse`, remembering its results for texts up to `longest` characters (parsed from a {@link detached}
+ * copy, so that neither key nor result holds on to the message); past `size` entries the table starts over
+ * (no bookkeeping per hit).
  */
 export function memoized<T>(parse: (text: string) => T, size = 256, longest = 256): (text: string) => T {
   let table = new Map<string, T>();
@@ -16,9 +26,10 @@ export function memoized<T>(parse: (text: string) => T, size = 256, longest = 25
     if (text.length > longest) return parse(text);
     let r = table.get(text);
     if (r === undefined) {
-      r = parse(text);
+      const own = detached(text);
+      r = parse(own);
       if (table.size >= size) table = new Map();
-      table.set(text, r);
+      table.set(own, r);
     }
     return r;
   };

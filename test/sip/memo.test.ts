@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoized } from '../../src/sip/memo.js';
+import { detached, memoized } from '../../src/sip/memo.js';
 
 describe('memoized', () => {
   it('parses a text once and hands the same result out again', () => {
@@ -21,5 +21,14 @@ describe('memoized', () => {
     parse('b');
     parse('c'); // the table was full: it starts over with c
     expect(parse('a')).not.toBe(first);
+  });
+});
+
+describe('detached', () => {
+  it('copies the text', () => {
+    const message = `Call-ID: ${'x'.repeat(100)}`;
+    const value = message.slice(9);
+    expect(detached(value)).toBe(value);
+    expect(detached('')).toBe('');
   });
 });
