@@ -120,7 +120,21 @@ export interface RegisterHost {
  */
 export function flowNonce(config: Config, flow: Flow, now: number): string {
   if (config.nonceSecret.byteLength === 0) throw new SipError(503, 'Service Unavailable (NONCE_SECRET not configured)');
-  return createNonce(config.nonceSecret, now, crypto.getRandomValues(new Uint8Array(NONCE_RANDOM_BYTES)), flow.id);
+  return createNonce(config.nonceSecret, now, randomBytes(NONCE_RANDOM_BYTES), flow.id);
+}
+
+/** Random bytes drawn from `crypto.getRandomValues` a page at a time (one call and one array per 682 nonces). */
+const pool = new Uint8Array(4096);
+let poolUsed = pool.length;
+
+/** `n` fresh random bytes (a view into the pool: use them before the next call). */
+function randomBytes(n: number): Uint8Array {
+  if (poolUsed + n > pool.length) {
+    crypto.getRandomValues(pool);
+    poolUsed = 0;
+  }
+  poolUsed += n;
+  return pool.subarray(poolUsed - n, poolUsed);
 }
 
 /**
