@@ -273,6 +273,10 @@ describe('secrets in logs', () => {
       const lower = text.toLowerCase();
       for (const [what, value] of secrets) if (lower.includes(value.toLowerCase())) leaks.push(`${what} (${value.slice(0, 24)}…) in ${where}`);
     }
+    if (process.env.SECRETS_REPORT) {
+      const rows = haystack.map(([where, text]) => `| ${where} | ${text.split('\n').filter(Boolean).length} | ${secrets.length} | ${leaks.filter((l) => l.endsWith(`in ${where}`)).length} |`);
+      console.log(['| output | lines | values searched | found |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+    }
     expect(leaks).toEqual([]);
   });
 });
