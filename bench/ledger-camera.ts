@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { Agent, digestAnswer, GB, md5Challenge } from './ledger-sip.js';
+import { Agent, digestAnswer, GB, md5Challenge, gbRequestText } from './ledger-sip.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -36,23 +36,7 @@ export class UdpCamera extends Agent {
   }
 
   #message(method: 'REGISTER' | 'MESSAGE', callId: string, extra: string[], body = ''): string {
-    const to = method === 'REGISTER' ? this.id : GB.platform;
-    return [
-      `${method} sip:${GB.platform}@${GB.realm} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${this.#port};rport;branch=z9hG4bK${hex(6)}`,
-      `From: <sip:${this.id}@${GB.realm}>;tag=${hex(4)}`,
-      `To: <sip:${to}@${GB.realm}>`,
-      `Call-ID: ${callId}`,
-      `CSeq: ${++this.cseq} ${method}`,
-      `Contact: <sip:${this.id}@127.0.0.1:${this.#port}>`,
-      'Max-Forwards: 70',
-      'User-Agent: IP Camera',
-      ...extra,
-      ...(body ? ['Content-Type: Application/MANSCDP+xml'] : []),
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      '',
-      body,
-    ].join('\r\n');
+    return gbRequestText({ method, id: this.id, port: this.#port, callId, cseq: ++this.cseq, extra, body });
   }
 
   /**

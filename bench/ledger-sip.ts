@@ -235,3 +235,25 @@ export class WsPhone extends Agent {
     this.ws.terminate();
   }
 }
+
+/** A request a GB camera at 127.0.0.1:`port` sends the platform (REGISTER to itself, MESSAGE to the platform). */
+export function gbRequestText(o: { method: 'REGISTER' | 'MESSAGE'; id: string; port: number; callId: string; cseq: number; extra: string[]; body?: string }): string {
+  const to = o.method === 'REGISTER' ? o.id : GB.platform;
+  const body = o.body ?? '';
+  return [
+    `${o.method} sip:${GB.platform}@${GB.realm} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${o.port};rport;branch=z9hG4bK${hex(6)}`,
+    `From: <sip:${o.id}@${GB.realm}>;tag=${hex(4)}`,
+    `To: <sip:${to}@${GB.realm}>`,
+    `Call-ID: ${o.callId}`,
+    `CSeq: ${o.cseq} ${o.method}`,
+    `Contact: <sip:${o.id}@127.0.0.1:${o.port}>`,
+    'Max-Forwards: 70',
+    'User-Agent: IP Camera',
+    ...o.extra,
+    ...(body ? ['Content-Type: Application/MANSCDP+xml'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
+}

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { DOMAIN, GB_PASSWORD } from '../../test/e2e/harness.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { SipResponse } from '../../src/sip/message.js';
-import { digestAnswer, md5Challenge, GB } from '../ledger-sip.js';
+import { digestAnswer, md5Challenge, GB, gbRequestText } from '../ledger-sip.js';
 import { quantile } from '../stats.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -205,23 +205,7 @@ export class Camera {
   }
 
   private text(method: 'REGISTER' | 'MESSAGE', callId: string, cseq: number, extra: string[], body = ''): string {
-    const to = method === 'REGISTER' ? this.id : GB.platform;
-    return [
-      `${method} sip:${GB.platform}@${GB.realm} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${this.port};rport;branch=z9hG4bK${hex(6)}`,
-      `From: <sip:${this.id}@${GB.realm}>;tag=${hex(4)}`,
-      `To: <sip:${to}@${GB.realm}>`,
-      `Call-ID: ${callId}`,
-      `CSeq: ${cseq} ${method}`,
-      `Contact: <sip:${this.id}@127.0.0.1:${this.port}>`,
-      'Max-Forwards: 70',
-      'User-Agent: IP Camera',
-      ...extra,
-      ...(body ? ['Content-Type: Application/MANSCDP+xml'] : []),
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      '',
-      body,
-    ].join('\r\n');
+    return gbRequestText({ method, id: this.id, port: this.port, callId, cseq, extra, body });
   }
 
   /** Send and retransmit (0.5, 1, 2, 4, 4 … s) until a final response or 16 s. */
