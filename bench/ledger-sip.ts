@@ -168,24 +168,7 @@ export class WsPhone extends Agent {
   }
 
   #register(authorization: string | null): string {
-    return [
-      `REGISTER sip:${DOMAIN} SIP/2.0`,
-      `Via: SIP/2.0/WSS ${this.host};branch=z9hG4bK${hex(6)}`,
-      'Max-Forwards: 69',
-      `To: <sip:${this.user}@${DOMAIN}>`,
-      `From: <sip:${this.user}@${DOMAIN}>;tag=${hex(5)}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${++this.cseq} REGISTER`,
-      `Contact: ${this.contact};+sip.ice;reg-id=1;+sip.instance="<urn:uuid:${this.callId.slice(0, 8)}-0000-4000-8000-000000000000>";expires=600`,
-      'Expires: 600',
-      ...(authorization ? [`Authorization: ${authorization}`] : []),
-      'Allow: INVITE,ACK,CANCEL,BYE,UPDATE,MESSAGE,OPTIONS,REFER,INFO,NOTIFY',
-      'Supported: path,gruu,outbound',
-      'User-Agent: JsSIP 3.13.8',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
+    return jsSipRegisterText({ user: this.user, host: this.host, callId: this.callId, cseq: ++this.cseq, authorization });
   }
 
   async #answer(res: SipResponse): Promise<void> {
@@ -255,5 +238,27 @@ export function gbRequestText(o: { method: 'REGISTER' | 'MESSAGE'; id: string; p
     `Content-Length: ${Buffer.byteLength(body)}`,
     '',
     body,
+  ].join('\r\n');
+}
+
+/** A REGISTER as JsSIP 3.13.8 writes it over WSS (one Call-ID, `+sip.instance`, `reg-id`, Expires 600). */
+export function jsSipRegisterText(o: { user: string; host: string; callId: string; cseq: number; authorization: string | null }): string {
+  return [
+    `REGISTER sip:${DOMAIN} SIP/2.0`,
+    `Via: SIP/2.0/WSS ${o.host};branch=z9hG4bK${hex(6)}`,
+    'Max-Forwards: 69',
+    `To: <sip:${o.user}@${DOMAIN}>`,
+    `From: <sip:${o.user}@${DOMAIN}>;tag=${hex(5)}`,
+    `Call-ID: ${o.callId}`,
+    `CSeq: ${o.cseq} REGISTER`,
+    `Contact: <sip:${o.user}@${o.host};transport=ws>;+sip.ice;reg-id=1;+sip.instance="<urn:uuid:${o.callId.slice(0, 8)}-0000-4000-8000-000000000000>";expires=600`,
+    'Expires: 600',
+    ...(o.authorization ? [`Authorization: ${o.authorization}`] : []),
+    'Allow: INVITE,ACK,CANCEL,BYE,UPDATE,MESSAGE,OPTIONS,REFER,INFO,NOTIFY',
+    'Supported: path,gruu,outbound',
+    'User-Agent: JsSIP 3.13.8',
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
 }

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { DOMAIN, GB_PASSWORD } from '../../test/e2e/harness.js';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { SipResponse } from '../../src/sip/message.js';
-import { digestAnswer, md5Challenge, GB, gbRequestText } from '../ledger-sip.js';
+import { digestAnswer, md5Challenge, GB, gbRequestText, jsSipRegisterText } from '../ledger-sip.js';
 import { quantile } from '../stats.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -85,24 +85,7 @@ export class Phone {
     const cseq = ++this.cseq;
     return {
       cseq,
-      text: [
-        `REGISTER sip:${DOMAIN} SIP/2.0`,
-        `Via: SIP/2.0/WSS ${this.host};branch=z9hG4bK${hex(6)}`,
-        'Max-Forwards: 69',
-        `To: <sip:${this.user}@${DOMAIN}>`,
-        `From: <sip:${this.user}@${DOMAIN}>;tag=${hex(5)}`,
-        `Call-ID: ${this.callId}`,
-        `CSeq: ${cseq} REGISTER`,
-        `Contact: <sip:${this.user}@${this.host};transport=ws>;+sip.ice;reg-id=1;+sip.instance="<urn:uuid:${this.callId.slice(0, 8)}-0000-4000-8000-000000000000>";expires=600`,
-        'Expires: 600',
-        ...(auth ? [`Authorization: ${auth}`] : []),
-        'Allow: INVITE,ACK,CANCEL,BYE,UPDATE,MESSAGE,OPTIONS,REFER,INFO,NOTIFY',
-        'Supported: path,gruu,outbound',
-        'User-Agent: JsSIP 3.13.8',
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n'),
+      text: jsSipRegisterText({ user: this.user, host: this.host, callId: this.callId, cseq, authorization: auth }),
     };
   }
 
