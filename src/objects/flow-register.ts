@@ -138,8 +138,8 @@ function randomBytes(n: number): Uint8Array {
 }
 
 /**
- * A 401 with a fresh nonce bound to the flow: three challenges for the SIP domain, one MD5 challenge for
- * GB devices.
+ * A 401 with a fresh nonce bound to the flow: the offered algorithms' challenges for the SIP domain
+ * (`DIGEST_ALGORITHMS`), one MD5 challenge for GB devices.
  */
 export function challenge(req: SipRequest, ess: RequestEssentials, d: RegistrationDomain, config: Config, flow: Flow, stale: boolean, now: number): SipResponse {
   const nonce = flowNonce(config, flow, now);
