@@ -276,6 +276,9 @@ describe('secrets in logs', () => {
     if (process.env.SECRETS_REPORT) {
       const rows = haystack.map(([where, text]) => `| ${where} | ${text.split('\n').filter(Boolean).length} | ${secrets.length} | ${leaks.filter((l) => l.endsWith(`in ${where}`)).length} |`);
       console.log(['| output | lines | values searched | found |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+      const kinds = new Map<string, number>();
+      for (const [what] of secrets) kinds.set(what.replace(/ of .*/, ''), (kinds.get(what.replace(/ of .*/, '')) ?? 0) + 1);
+      console.log(`values searched: ${[...kinds.entries()].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
     }
     expect(leaks).toEqual([]);
   });
