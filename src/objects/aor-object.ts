@@ -67,9 +67,7 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /** The AOR this object is named after. */
-  get #aor(): string {
-    return this.ctx.id.name ?? `sip:unknown@${this.#config.domain}`;
-  }
+  get #aor(): string { return this.ctx.id.name ?? `sip:unknown@${this.#config.domain}`; }
 
   /** Live bindings, most preferred first. */
   #live(now = Date.now()): Binding[] {
