@@ -73,3 +73,9 @@ export function streamSeed(seed: number, ...parts: (string | number)[]): number 
   h ^= h >>> 13;
   return h >>> 0;
 }
+
+/** A bare stream of uniform numbers in [0, 1) from `seed`: the same sequence as {@link Rng}'s `next`. */
+export function seeded(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FlowTable } from '../../udp-bridge/src/flow-table.js';
 import type { FlowLimits } from '../../udp-bridge/src/flow-table.js';
 import type { Source } from '../../udp-bridge/src/source.js';
+import { seeded } from '../../fuzz/prng.js';
 
 interface FakeFlow {
   source: Source;
@@ -21,17 +22,6 @@ function open(t: FlowTable<FakeFlow>, now: number, address: string, port: number
   const refused = t.admit(address, now);
   if (refused === null) t.add(`${address}:${port}`, f);
   return refused;
-}
-
-/** A deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('FlowTable', () => {

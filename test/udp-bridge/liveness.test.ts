@@ -6,6 +6,7 @@ import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON, livenessFrame } from
 import { Device, FakeWorker, settle, testConfig, waitFor } from './harness.js';
 import type { Upstream } from './harness.js';
 import { register, response } from './sip-vectors.js';
+import { seeded } from '../../fuzz/prng.js';
 
 // The bridge's clock is injected: the tests move it and run the sweep by hand, so nothing depends on how fast
 // this machine is. Only the sockets are real.
@@ -53,17 +54,6 @@ async function registerWith(r: Rig, control: string[]): Promise<Upstream> {
   await waitFor(() => r.cam.inbox.length === before + 1, 'the 200 at the camera');
   r.worker.onMessage = () => {};
   return r.worker.connections.at(-1)!;
-}
-
-/** A deterministic PRNG (mulberry32), so the jitter test is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('udp-bridge liveness (control frames from the Worker)', () => {

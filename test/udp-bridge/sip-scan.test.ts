@@ -11,6 +11,7 @@ import { parseVia, viaBranch } from '../../src/sip/via.js';
 import { inspectMessage, scanMessage, summarize } from '../../udp-bridge/src/sip-scan.js';
 import { scanVia } from '../../udp-bridge/src/via-identity.js';
 import { invite, register, response } from './sip-vectors.js';
+import { seeded } from '../../fuzz/prng.js';
 
 const root = join(import.meta.dirname, '../fixtures/conformance');
 const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { messages: { file: string; lineEnding: string }[] };
@@ -45,17 +46,6 @@ function reference(bytes: Buffer): ReturnType<typeof inspectMessage> {
   const parsed = parseMessage(bytes);
   if (parsed.ok) return summarize(parsed.value);
   return parsed.error.request !== undefined ? null : 'not_sip';
-}
-
-/** A deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const INTERESTING = [32, 9, 13, 10, 58, 44, 59, 34, 60, 62, 61, 47, 0, 11, 0x80, 0xc9, 0xff, 65, 122, 48, 57, 91, 93, 126, 127];
