@@ -44,7 +44,7 @@ export const FromUri = z.string({ error: '"from" must be a SIP URI of at most 25
 
 /** A binding's contact as listed in its `bindings` (`<sip:…>;params`) or its bare SIP URI. */
 export const ContactRef = z.string({ error: '"contact" must be a contact as listed in the user\'s bindings, or its SIP URI' })
-  .max(2048).regex(/^<?sips?:[^\s\x00-\x1f\x7f]+$/i).openapi({ example: '<sip:a8j2k@df7jal23ls0d.invalid;transport=ws>' });
+  .max(2048).regex(/^<?[Ss][Ii][Pp][Ss]?:[^\s\x00-\x1f\x7f]+$/).openapi({ example: '<sip:a8j2k@df7jal23ls0d.invalid;transport=ws>' });
 
 /** A GB/T 28181 device ID in a path. */
 export const DeviceId = z.string().regex(GB_ID, { error: 'device IDs are 20 digits' }).openapi({ example: '34020000001320000001' });
