@@ -31,6 +31,9 @@ describe('GET /api/v1/overview', () => {
     expect((await reg(['<sip:ov1@ov.invalid;transport=ws>', '<sip:ov2@ov.invalid;transport=ws>'], 600, 1)).status).toBe(200);
     const up = await until((o) => o.bindings === start.bindings + 2 && o.connections === start.connections + 1);
     expect(up).toMatchObject({ registeredAors: start.registeredAors + 1, bindings: start.bindings + 2, connections: start.connections + 1 });
+    const metrics = await (await exports.default.fetch('http://edge/metrics', { headers: { authorization: 'Bearer test-admin-token' } })).text();
+    expect(metrics).toContain('# TYPE sip_bindings gauge');
+    expect(metrics).toContain('# TYPE sip_registered_aors gauge');
     // A refresh changes nothing.
     expect((await reg(['<sip:ov1@ov.invalid;transport=ws>', '<sip:ov2@ov.invalid;transport=ws>'], 600, 2)).status).toBe(200);
     expect((await api('/users/ov/bindings?contact=sip:ov1@ov.invalid;transport=ws', 'DELETE')).status).toBe(204);
