@@ -20,7 +20,8 @@ admin.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER)
 
 let document: unknown = null;
 
-// Registered before the token guard: the document is public (it documents, it reveals nothing).
+// Routes registered before the token guard below do not take the admin token: this document (public: it
+// documents, it reveals nothing), and any sub-app authenticated by its own secret (a media server's hooks).
 admin.openapi(createRoute({
   method: 'get', path: '/openapi.json', tags: ['api'], summary: 'This OpenAPI 3.1 document (no token needed)', security: [],
   responses: { 200: json(z.record(z.string(), z.unknown()), 'the OpenAPI 3.1 document') },
@@ -30,6 +31,7 @@ admin.openapi(createRoute({
   return c.json(document as Record<string, unknown>, 200);
 });
 
+// Everything mounted from here on needs Authorization: Bearer <ADMIN_TOKEN>.
 admin.use('*', requireAdmin);
 admin.use('*', jsonBodies);
 

@@ -31,7 +31,7 @@ export const Password = z.string({ error: '"password" must be a string of 4 to 2
 
 /** `to` of a platform MESSAGE: a user name or a SIP URI naming one. */
 export const MessageTarget = z.string({ error: '"to" must be a user name or sip:user@domain' })
-  .refine((s) => USER_NAME.test(userPart(s)), { error: '"to" must be a user name or sip:user@domain' })
+  .regex(new RegExp(`^(?:sips?:)?${USER_NAME.source.slice(1, -1)}(?:@[^\\s<>"\\x00-\\x1f\\x7f]{1,253})?$`))
   .openapi({ example: 'alice' });
 
 /** A value for a `Content-Type` header. */

@@ -80,7 +80,7 @@ describe('POST /api/v1/messages', () => {
     await api('/users/inj2', { method: 'PUT', body: JSON.stringify({ password: 'inj2-pw' }) });
     for (const [field, value] of [
       ['from', 'sip:a@b\r\nX-Injected: 1'], ['from', 'sip:a@b\n'], ['from', '<sip:a@b>'], ['from', 'sip:a b@c'], ['from', 'tel:123'], ['from', 7],
-      ['to', 'inj2\r\nX-Injected: 1'], ['to', 'sip:inj2\r@edge-sip.test'], ['to', ''],
+      ['to', 'inj2\r\nX-Injected: 1'], ['to', 'sip:inj2\r@edge-sip.test'], ['to', 'sip:inj2@edge-sip.test\r\nX-Injected: 1'], ['to', ''], ['to', 'sip:@edge-sip.test'],
     ] as const) {
       const res = await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'inj2', body: 'hi', [field]: value }) });
       expect(res.status, JSON.stringify(value)).toBe(400);
