@@ -265,7 +265,7 @@ export class AorObject extends DurableObject<Env> {
     await Promise.all(updates.map(([flowId, u]) => flowStub(this.env, flowId).leaseUpdate(this.#aor, u).catch(() => undefined)));
   }
 
-  /** Persist the binding set and schedule the next deadline. */
+  /** Persist the binding set, send the gauges its size moved (`metrics-gauges.ts`), schedule the next deadline. */
   #save(next: Binding[]): void {
     const deltas = registrationDeltas(this.#bindings.length, next.length);
     if (deltas) this.ctx.waitUntil(this.#shard().add(deltas).catch(() => undefined));
