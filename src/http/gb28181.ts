@@ -13,6 +13,8 @@ import { isGbTime, RECORD_TYPES } from './fields.js';
 import { buildPtzCmd, type PtzMove } from '../gb28181/ptz.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
 import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
+import { readZlmConfig } from '../media/zlm.js';
+import { gbMedia, liveThroughMediaServer, stopSession, streamSelectOf } from './gb-media.js';
 
 type AppEnv = { Bindings: Env };
 type Ctx = Context<AppEnv>;
@@ -153,15 +155,19 @@ gb28181.post('/devices/:id/live', async (c) => {
   const id = c.req.param('id');
   const channel = typeof b.channel === 'string' ? b.channel : id;
   if (!ID.test(channel)) return c.json({ error: '"channel" must be a 20-digit channel ID' }, 400);
+  const select = streamSelectOf(b);
+  if (!select.ok) return c.json({ error: select.error }, 400);
+  const zlm = readZlmConfig(c.env);
+  if (zlm && b.mediaIp === undefined && b.mediaPort === undefined) return liveThroughMediaServer(c, gb, zlm, id, channel, b.tcp === true, select.value, waitMs(c));
   const ip = typeof b.mediaIp === 'string' ? b.mediaIp : gb.media?.ip;
   const port = typeof b.mediaPort === 'number' ? b.mediaPort : gb.media?.port;
   if (!ip || !/^[\d.]+$|^[0-9a-fA-F:]+$/.test(ip) || !port || port < 1 || port > 65535) {
     return c.json({ error: 'a media server is needed: "mediaIp" and "mediaPort", or GB_MEDIA_IP/GB_MEDIA_PORT' }, 400);
   }
-  return reply(c, await device(c, gb, id).gbLiveStart(channel, { ip, port, tcp: b.tcp === true }, waitMs(c)));
+  return reply(c, await device(c, gb, id).gbLiveStart(channel, { ip, port, tcp: b.tcp === true }, waitMs(c), select.value ? { streamSelect: select.value } : {}));
 });
 
-gb28181.delete('/devices/:id/live/:callId', async (c) => {
-  const gb = gbOf(c)!;
-  return reply(c, await device(c, gb, c.req.param('id')).gbLiveStop(c.req.param('callId'), waitMs(c)));
-});
+gb28181.delete('/devices/:id/live/:callId', (c) => stopSession(c, c.req.param('id'), c.req.param('callId'), waitMs(c)));
+
+// Playback, download, playback control, stop, media sessions (OpenAPI routes).
+gb28181.route('/', gbMedia);
