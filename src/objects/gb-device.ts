@@ -12,6 +12,7 @@ import { contentTypeCharset } from '../gb28181/charset.js';
 import * as device from '../gb28181/device.js';
 import type { DeviceState } from '../gb28181/device.js';
 import { buildPlayOffer, makeSsrc, parseAnswer, subjectHeader, type PlayOffer } from '../gb28181/sdp.js';
+import { isSsrc } from '../gb28181/ssrc.js';
 import type { Binding } from '../registrar/bindings.js';
 import type { PlatformDialog, PlatformRequests, PlatformResult } from './platform-requests.js';
 
@@ -195,7 +196,10 @@ export class GbDevice {
     return this.sendMessage(platform, bindings, buildControl(this.nextSn(), targetId, command), waitMs);
   }
 
-  /** Start live view of a channel: INVITE with a Play offer towards the media server, ACK the 2xx. */
+  /**
+   * Start live view of a channel (or, by `opts`, playback or download): INVITE with the offer towards the media
+   * server, ACK the 2xx. A device's own `y=` is kept when it is a valid SSRC (WVP adopts it).
+   */
   async startLive(platform: PlatformRequests, bindings: readonly Binding[], channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number, now: number, opts: InviteOptions = {}): Promise<{ result: PlatformResult; session?: LiveSession }> {
     const { ssrc: given, kind, stream, ...sdp } = opts;
     const ssrc = given ?? makeSsrc(this.gb.realm, (sdp.session ?? 'Play') === 'Play', this.nextSn() % 10_000);
@@ -213,7 +217,7 @@ export class GbDevice {
       callId: result.dialog.callId, channelId, ssrc, answer: result.body ?? '',
       media: answer.ok ? { ip: answer.value.ip, port: answer.value.port } : { ip: '', port: 0 }, dialog: result.dialog, startedAt: now,
       ...(kind ? { kind } : {}), ...(stream ? { stream } : {}),
-      ...(answer.ok && answer.value.ssrc !== undefined && answer.value.ssrc !== ssrc ? { deviceSsrc: answer.value.ssrc } : {}),
+      ...(answer.ok && answer.value.ssrc !== undefined && answer.value.ssrc !== ssrc && isSsrc(answer.value.ssrc) ? { deviceSsrc: answer.value.ssrc } : {}),
     };
     return { result, session };
   }
