@@ -13,8 +13,9 @@ import type { GbOutcome } from '../objects/aor-gb.js';
 import { DOWNLOAD_SPEEDS, historyTimes, SCALES } from '../gb28181/history.js';
 import type { PlaybackControl } from '../gb28181/mansrtsp.js';
 import { readZlmConfig, type ZlmConfig } from '../media/zlm.js';
+import { isActive } from '../media/media-session.js';
 import { streamAttribute, type StreamVariant } from '../gb28181/sdp.js';
-import { sessionOfCall, shown, startMedia, stopMedia, type MediaFailure, type MediaOutcome, type MediaRequest } from '../media/gb-media.js';
+import { sessionOfCall, shown, startMedia, stopMedia, zlmClient, type MediaFailure, type MediaOutcome, type MediaRequest } from '../media/gb-media.js';
 import { isGbTime } from './fields.js';
 
 type AppEnv = { Bindings: Env };
@@ -30,6 +31,9 @@ export function mediaReply(c: Ctx, o: MediaOutcome | GbOutcome): Response {
   if (o.ok) return c.json(o.data as object, 200);
   return c.json({ error: o.error, ...(o.sipStatus ? { sipStatus: o.sipStatus } : {}) }, STATUS[o.failure]);
 }
+
+/** Most streams one session list asks the media server about. */
+const MAX_PROBES = 50;
 
 const VARIANTS = ['streamnumber', 'stream', 'streamprofile', 'streamMode'] as const;
 
@@ -176,15 +180,28 @@ gbMedia.openapi(
 gbMedia.openapi(
   createRoute({
     method: 'get', path: '/media/sessions', summary: 'Media sessions on the media server: active ones, then the last ended, newest first',
-    request: { query: z.object({ device: Id.optional(), active: z.enum(['true', 'false']).optional() }) },
+    request: {
+      query: z.object({
+        device: Id.optional(), active: z.enum(['true', 'false']).optional(),
+        probe: z.enum(['true', 'false']).optional().openapi({ description: `ask the media server (isMediaOnline) whether each active stream is up; at most ${MAX_PROBES}` }),
+      }),
+    },
     responses: { 200: { description: 'the sessions, with play URLs', content: { 'application/json': { schema: Json } } }, 404: { description: 'no media server', content: { 'application/json': { schema: Error } } } },
   }),
   async (c) => {
     const zlm = readZlmConfig(c.env);
     if (!zlm) return c.json({ error: 'no media server is configured (ZLM_URL, ZLM_SECRET)' }, 404);
-    const { device, active } = c.req.valid('query');
+    const { device, active, probe } = c.req.valid('query');
     const all = await mediaServerStub(c.env, zlm.mediaServerId).list();
-    const picked = all.filter((s) => (device === undefined || s.deviceId === device) && (active === undefined || (active === 'true') === (s.state !== 'ended' && s.state !== 'failed')));
-    return c.json({ mediaServerId: zlm.mediaServerId, sessions: picked.map((s) => shown(zlm, s)) }, 200);
+    const picked = all.filter((s) => (device === undefined || s.deviceId === device) && (active === undefined || (active === 'true') === isActive(s)));
+    const sessions: Array<ReturnType<typeof shown> & { online?: boolean | null }> = picked.map((s) => shown(zlm, s));
+    if (probe === 'true') {
+      const client = zlmClient(zlm);
+      await Promise.all(sessions.filter(isActive).slice(0, MAX_PROBES).map(async (s) => {
+        const r = await client.isMediaOnline(s.stream);
+        s.online = r.ok ? r.value : null;
+      }));
+    }
+    return c.json({ mediaServerId: zlm.mediaServerId, sessions }, 200);
   },
 );

@@ -278,8 +278,9 @@ describe('GB28181 video through a media server (ZLMediaKit stand-in)', () => {
     expect(offer.tcp).toBe(true);
     expect(offer.attributes).toEqual(expect.arrayContaining(['setup:passive', 'connection:new']));
     expect(await sessionUntil(stream, (s) => s?.state === 'live')).toMatchObject({ state: 'live', tcpMode: 1 });
-    const list = await gbApi<{ sessions: MediaSession[] }>(svc, `/media/sessions?device=${cam.id}&active=true`);
-    expect(list.body.sessions.map((s) => s.stream)).toEqual([stream]);
+    const list = await gbApi<{ sessions: Array<MediaSession & { online?: boolean }> }>(svc, `/media/sessions?device=${cam.id}&active=true&probe=true`);
+    expect(list.body.sessions.map((s) => [s.stream, s.online])).toEqual([[stream, true]]);
+    expect(zlm.calls.find((c) => c.api === 'isMediaOnline' && c.args.stream === stream)?.args).toMatchObject({ app: 'rtp', schema: 'rtsp' });
     const stop = await gbApi(svc, `/devices/${cam.id}/sessions/${encodeURIComponent(start.body.callId)}`, { method: 'DELETE' });
     expect(stop.status, stop.text).toBe(200);
   });
