@@ -16,43 +16,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import { isPsPack, readArgs, rtpPayload, type PostedHook, type RtpServer, type StandinOptions } from './zlm-standin-wire.js';
 
-/** Settings of the stand-in (ZLM's config.ini names in the comments). */
-export interface StandinOptions {
-  /** `[api] secret`. */
-  secret: string;
-  /** `[general] mediaServerId`. */
-  mediaServerId: string;
-  /** `[rtp_proxy] timeoutSec`, in ms. */
-  rtpTimeoutMs: number;
-  /** `[general] streamNoneReaderDelayMS`. */
-  noneReaderDelayMs: number;
-}
-
-/** One hook the stand-in posted, and what it got back. */
-export interface PostedHook {
-  event: string;
-  body: Record<string, unknown>;
-  status: number;
-  answer: unknown;
-}
-
-interface RtpServer {
-  streamId: string;
-  port: number;
-  tcpMode: number;
-  ssrc: number;
-  udp: Socket;
-  tcp: TcpServer | null;
-  packets: number;
-  dropped: number;
-  psPacks: number;
-  registered: boolean;
-  readers: number;
-  rtpTimer: ReturnType<typeof setTimeout> | null;
-  readerTimer: ReturnType<typeof setTimeout> | null;
-}
+export type { PostedHook, StandinOptions };
 
 const SCHEMAS = ['rtsp', 'rtmp'];
 
@@ -209,11 +176,7 @@ export class ZlmStandin {
     if (s.ssrc !== 0 && ssrc !== s.ssrc) return void s.dropped++;
     s.packets++;
     this.#armRtpTimeout(s);
-    const cc = msg[0]! & 0x0f;
-    let at = 12 + cc * 4;
-    if (msg[0]! & 0x10 && msg.length >= at + 4) at += 4 + msg.readUInt16BE(at + 2) * 4;
-    const payload = msg.subarray(at);
-    if (payload.length >= 4 && payload.readUInt32BE(0) === 0x000001ba) s.psPacks++;
+    if (isPsPack(rtpPayload(msg))) s.psPacks++;
     if (!s.registered && s.psPacks > 0) {
       s.registered = true;
       for (const schema of SCHEMAS) void this.#post('on_stream_changed', { regist: true, schema, app: 'rtp', stream: s.streamId, vhost: '__defaultVhost__', originType: 3, originTypeStr: 'MediaOriginType::rtp_push' });
@@ -300,23 +263,4 @@ export class ZlmStandin {
       return null;
     }
   }
-}
-
-/** ZLM's getAllArgs: urlencoded or JSON body, then the query string on top. */
-async function readArgs(req: IncomingMessage, url: URL): Promise<Record<string, string>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  const type = req.headers['content-type'] ?? '';
-  const out: Record<string, string> = {};
-  if (type.startsWith('application/x-www-form-urlencoded')) for (const [k, v] of new URLSearchParams(text)) out[k] = v;
-  else if (type.startsWith('application/json') && text) {
-    try {
-      for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-    } catch {
-      // ZLM logs and goes on with the query
-    }
-  }
-  for (const [k, v] of url.searchParams) out[k] = v;
-  return out;
 }
