@@ -8,15 +8,19 @@ import type { MetricsObject } from './objects/metrics-object.js';
 import type { GbDirectoryObject } from './objects/gb-directory-object.js';
 import type { GuardObject } from './objects/guard-object.js';
 import type { UserDirectoryObject } from './objects/user-directory-object.js';
+import type { MediaServerObject } from './objects/media-server-object.js';
+import type { ZlmEnv } from './media/zlm.js';
 
 /** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
-export interface Env {
+export interface Env extends ZlmEnv {
   FLOW: DurableObjectNamespace<FlowObject>;
   AOR: DurableObjectNamespace<AorObject>;
   METRICS: DurableObjectNamespace<MetricsObject>;
   GB_DIRECTORY: DurableObjectNamespace<GbDirectoryObject>;
   GUARD: DurableObjectNamespace<GuardObject>;
   USER_DIRECTORY: DurableObjectNamespace<UserDirectoryObject>;
+  /** The SSRC allocator and session index of each media server (`src/media/zlm.ts` names the ZLM_* vars). */
+  MEDIA_SERVER: DurableObjectNamespace<MediaServerObject>;
   /** SIP domain served here, e.g. `edge-sip.test`. */
   SIP_DOMAIN?: string;
   /** Digest realm; defaults to SIP_DOMAIN. */

@@ -10,4 +10,5 @@ export { MetricsObject } from './objects/metrics-object.js';
 export { GbDirectoryObject } from './objects/gb-directory-object.js';
 export { GuardObject } from './objects/guard-object.js';
 export { UserDirectoryObject } from './objects/user-directory-object.js';
+export { MediaServerObject } from './objects/media-server-object.js';
 export default app;

@@ -22,6 +22,29 @@ export interface PlayOffer {
   tcp?: boolean;
   /** `o=` session id; default 0. */
   sessionId?: string | number;
+  /** `s=`: live view (default), or history from a RecordInfo item (§1.11: `u=<channelId>:0`, `t=<start> <end>`). */
+  session?: SessionName;
+  /** History only: the record's start and end, Unix seconds (see `historyTimes` in `history.ts`). */
+  time?: { start: number; end: number };
+  /** Download only: `a=downloadspeed:` (1, 2, 4 … times real time). */
+  downloadSpeed?: number;
+  /** Main or sub stream: an `a=` value from {@link streamAttribute}, e.g. `streamnumber:1`. */
+  streamSelect?: string;
+}
+
+/** The `s=` names of the INVITEs a platform sends (GB/T 28181 §9.2, §9.8, §9.9). */
+export type SessionName = 'Play' | 'Playback' | 'Download';
+
+/**
+ * How a device is told which stream to send: GB/T 28181-2022 `a=streamnumber:0|1`, or a vendor's variant
+ * (WVP's list: `stream:0|1`, Dahua `streamprofile:0|1`, Mercury/TP-LINK `streamMode:main|sub`).
+ */
+export type StreamVariant = 'streamnumber' | 'stream' | 'streamprofile' | 'streamMode';
+
+/** The `a=` value selecting stream `n` (0 main, 1 sub) in `variant`'s words. */
+export function streamAttribute(variant: StreamVariant, n: 0 | 1): string {
+  if (variant === 'streamMode') return `streamMode:${n === 0 ? 'main' : 'sub'}`;
+  return `${variant}:${n}`;
 }
 
 /** What the device's 200 OK SDP says about where its stream comes from. */
@@ -41,7 +64,7 @@ const CRLF = '\r\n';
 const addrType = (ip: string): string => (ip.includes(':') ? 'IP6' : 'IP4');
 
 /**
- * The SDP body of a live-view INVITE: `s=Play`, `m=video` offering PS (96), H.264 (98) and
+ * The SDP body of a live-view (or playback, download) INVITE: `s=Play`, `m=video` offering PS (96), H.264 (98) and
  * MPEG-4 (97), `a=recvonly` and the `y=` SSRC; CRLF line ends.
  */
 export function buildPlayOffer(o: PlayOffer): string {
@@ -49,9 +72,10 @@ export function buildPlayOffer(o: PlayOffer): string {
   const lines = [
     'v=0',
     `o=${o.platformId ?? o.channelId} ${o.sessionId ?? 0} 0 IN ${at} ${o.mediaIp}`,
-    's=Play',
+    `s=${o.session ?? 'Play'}`,
+    ...(o.session && o.session !== 'Play' ? [`u=${o.channelId}:0`] : []),
     `c=IN ${at} ${o.mediaIp}`,
-    't=0 0',
+    o.time ? `t=${o.time.start} ${o.time.end}` : 't=0 0',
     `m=video ${o.mediaPort} ${o.tcp === true ? 'TCP/RTP/AVP' : 'RTP/AVP'} 96 98 97`,
     'a=recvonly',
     'a=rtpmap:96 PS/90000',
@@ -59,6 +83,8 @@ export function buildPlayOffer(o: PlayOffer): string {
     'a=rtpmap:97 MPEG4/90000',
   ];
   if (o.tcp === true) lines.push('a=setup:passive', 'a=connection:new');
+  if (o.downloadSpeed !== undefined) lines.push(`a=downloadspeed:${o.downloadSpeed}`);
+  if (o.streamSelect !== undefined) lines.push(`a=${o.streamSelect}`);
   lines.push(`y=${o.ssrc}`);
   return lines.join(CRLF) + CRLF;
 }

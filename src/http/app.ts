@@ -10,11 +10,13 @@ import { admin } from './admin.js';
 import { bridgeToken, requireAdmin } from './tokens.js';
 import { renderMetrics } from '../objects/metrics-render.js';
 import { sipWebSocket } from './sip-ws.js';
+import { zlmHooks } from './zlm-hooks.js';
 
 /** The application. */
 export const app = new Hono<{ Bindings: Env }>();
 
 app.get('/sip', bridgeToken, sipWebSocket);
+app.route('/zlm/hook', zlmHooks);
 app.route('/', admin);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.get('/metrics', requireAdmin, async (c) => c.text(await renderMetrics(c.env), 200, { 'content-type': 'text/plain; version=0.0.4' }));

@@ -13,6 +13,8 @@ import { buildPtzCmd } from '../gb28181/ptz.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
 import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
 import { body, COMMON_ERRORS, error, json, type AppEnv } from './openapi.js';
+import { readZlmConfig } from '../media/zlm.js';
+import { gbMedia, liveThroughMediaServer, stopSession, streamSelectOf } from './gb-media.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -177,32 +179,44 @@ gb28181.openapi(createRoute({
 
 const LiveRequest = z.object({
   channel: ChannelId.optional().openapi({ description: 'default the device' }),
-  mediaIp: MediaIp.optional().openapi({ description: 'default GB_MEDIA_IP' }),
-  mediaPort: Port('mediaPort').optional().openapi({ description: 'default GB_MEDIA_PORT' }),
+  mediaIp: MediaIp.optional().openapi({ description: 'default GB_MEDIA_IP, or the media server (ZLM_URL) when configured' }),
+  mediaPort: Port('mediaPort').optional().openapi({ description: 'default GB_MEDIA_PORT, or the media server\'s receiver' }),
   tcp: z.boolean({ error: '"tcp" must be true or false' }).optional(),
+  streamNumber: z.union([z.literal(0), z.literal(1)], { error: '"streamNumber" must be 0 (main) or 1 (sub)' }).optional()
+    .openapi({ description: 'GB/T 28181-2022 stream selection: 0 main, 1 sub' }),
+  streamVariant: z.enum(['streamnumber', 'stream', 'streamprofile', 'streamMode'], { error: '"streamVariant" must be one of streamnumber, stream, streamprofile, streamMode' }).optional()
+    .openapi({ description: 'the SDP attribute a device wants for streamNumber (default streamnumber)' }),
 }).openapi('LiveRequest');
 
 gb28181.openapi(createRoute({
   method: 'post', path: '/devices/{id}/live', tags: ['gb28181'], summary: 'Start live view of a channel towards a media server (INVITE s=Play)',
   request: { params: DeviceParams, query: WaitQuery, body: body(LiveRequest, false) },
-  responses: { 200: json(DeviceAnswer, '{ callId, channelId, ssrc, answer (SDP), media: { ip, port } }'), ...DEVICE_ERRORS },
+  responses: { 200: json(DeviceAnswer, '{ callId, channelId, ssrc, answer (SDP), media: { ip, port } }; with a media server also { stream, urls }'), ...DEVICE_ERRORS },
 }), async (c) => {
   const gb = gbOf(c);
   const b = c.req.valid('json');
   const { id } = c.req.valid('param');
+  const wait = waitMs(c.req.valid('query').wait);
+  const select = streamSelectOf(b);
+  if (!select.ok) return c.json({ error: select.error }, 400);
+  const zlm = readZlmConfig(c.env);
+  if (zlm && b.mediaIp === undefined && b.mediaPort === undefined) return (await liveThroughMediaServer(c, gb, zlm, id, b.channel ?? id, b.tcp === true, select.value, wait)) as DeviceReply;
   const ip = b.mediaIp ?? gb.media?.ip;
   const port = b.mediaPort ?? gb.media?.port;
   if (!ip || !MediaIp.safeParse(ip).success || !port) {
     return c.json({ error: 'a media server is needed: "mediaIp" and "mediaPort", or GB_MEDIA_IP/GB_MEDIA_PORT' }, 400);
   }
-  return reply(c, await device(c, id).gbLiveStart(b.channel ?? id, { ip, port, tcp: b.tcp === true }, waitMs(c.req.valid('query').wait)));
+  return reply(c, await device(c, id).gbLiveStart(b.channel ?? id, { ip, port, tcp: b.tcp === true }, wait, select.value ? { streamSelect: select.value } : {}));
 });
 
 gb28181.openapi(createRoute({
-  method: 'delete', path: '/devices/{id}/live/{callId}', tags: ['gb28181'], summary: 'Stop live view (BYE)',
+  method: 'delete', path: '/devices/{id}/live/{callId}', tags: ['gb28181'], summary: 'Stop live view (BYE; with a media server the receiver is closed)',
   request: { params: DeviceParams.extend({ callId: CallId.openapi({ param: { name: 'callId', in: 'path' } }) }), query: WaitQuery },
   responses: { 200: json(SipAnswer, 'the device\'s answer to the BYE'), ...DEVICE_ERRORS },
 }), async (c) => {
   const { id, callId } = c.req.valid('param');
-  return reply(c, await device(c, id).gbLiveStop(callId, waitMs(c.req.valid('query').wait)));
+  return (await stopSession(c, id, callId, waitMs(c.req.valid('query').wait))) as DeviceReply;
 });
+
+// Playback, download, playback control, stop, media sessions.
+gb28181.route('/', gbMedia);

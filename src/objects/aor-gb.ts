@@ -10,9 +10,10 @@ import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscd
 import { newDevice, type DeviceState } from '../gb28181/device.js';
 import type { Binding } from '../registrar/bindings.js';
 import type { AorStore } from './aor-store.js';
-import { GbDevice, type LiveSession } from './gb-device.js';
+import { GbDevice, type InviteOptions, type LiveSession } from './gb-device.js';
 import { directoryEntry } from './aor-leases.js';
 import { gbDirectoryStub } from './stubs.js';
+import { buildMansrtsp, MANSRTSP, type PlaybackControl } from '../gb28181/mansrtsp.js';
 import type { PlatformRequests } from './platform-requests.js';
 
 /** A device as the API shows it. */
@@ -93,10 +94,10 @@ export async function control(o: GbHost, targetId: string, command: ControlComma
 }
 
 /** Start live view: INVITE, 2xx with the device's SDP answer, ACK; the session is kept for BYE. */
-export async function liveStart(o: GbHost, channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number): Promise<GbOutcome> {
+export async function liveStart(o: GbHost, channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number, opts?: InviteOptions): Promise<GbOutcome> {
   const blocked = reachable(o);
   if (blocked) return blocked;
-  const { result, session } = await o.gb!.startLive(o.platform, o.live(), channelId, media, waitMs, o.now());
+  const { result, session } = await o.gb!.startLive(o.platform, o.live(), channelId, media, waitMs, o.now(), opts);
   if (!session) return answered(result, 'INVITE') ?? fail('refused', 'no dialog in the answer', result.status);
   o.store.putSession(session, session.callId);
   const { dialog: _d, ...shown } = session;
@@ -113,4 +114,17 @@ export async function liveStop(o: GbHost, callId: string, waitMs: number): Promi
   o.store.putSession(null, callId);
   if (r.status >= 300 && r.status !== 481) return fail('refused', `device answered ${r.status} ${r.reason}`, r.status);
   return { ok: true, data: { status: r.status, reason: r.reason } };
+}
+
+/**
+ * Playback control: an in-dialog INFO with a MANSRTSP body (GB/T 28181 §9.8.3) whose CSeq is the INFO's own,
+ * so it counts up within the dialog; the device's final status and the body sent.
+ */
+export async function sessionInfo(o: GbHost, callId: string, control: PlaybackControl, waitMs: number): Promise<GbOutcome> {
+  const session = o.store.session(callId);
+  if (!session) return fail('no-session', `no session ${callId}`);
+  const mansrtsp = buildMansrtsp(control, session.dialog.cseq + 1);
+  const r = await o.platform.sendInDialog(session.dialog, 'INFO', waitMs, { contentType: MANSRTSP, body: mansrtsp });
+  o.store.putSession(session, callId); // the dialog's CSeq moved on
+  return answered(r, 'INFO') ?? { ok: true, data: { status: r.status, reason: r.reason, mansrtsp } };
 }

@@ -15,7 +15,7 @@ import { applyRegister, dropContact, dropFlow } from '../registrar/register.js';
 import type { FlowAddress } from '../transport/flow.js';
 import { platformVersionHeaders } from '../gb28181/version.js';
 import { AorStore } from './aor-store.js';
-import type { GbDevice } from './gb-device.js';
+import type { GbDevice, InviteOptions } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
 import * as gbOps from './aor-gb.js';
 import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscdp-build.js';
@@ -206,10 +206,11 @@ export class AorObject extends DurableObject<Env> {
     return gbOps.control(this.#gbHost(), targetId, command, waitMs);
   }
 
-  /** GB28181 RPC: start live view of a channel towards a media server. */
-  async gbLiveStart(channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number): Promise<gbOps.GbOutcome> {
-    return gbOps.liveStart(this.#gbHost(), channelId, media, waitMs);
-  }
+  /** GB28181 RPC: start live view (or, by `opts`, playback or download) of a channel towards a media server. */
+  async gbLiveStart(channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number, opts?: InviteOptions): Promise<gbOps.GbOutcome> { return gbOps.liveStart(this.#gbHost(), channelId, media, waitMs, opts); }
+
+  /** GB28181 RPC: an in-dialog INFO in a session (MANSRTSP playback control). */
+  async gbSessionInfo(callId: string, control: Parameters<typeof gbOps.sessionInfo>[2], waitMs: number): Promise<gbOps.GbOutcome> { return gbOps.sessionInfo(this.#gbHost(), callId, control, waitMs); }
 
   /** GB28181 RPC: stop a live-view session (BYE). */
   async gbLiveStop(callId: string, waitMs: number): Promise<gbOps.GbOutcome> {

@@ -11,7 +11,8 @@ import { CatalogAssembly } from '../gb28181/catalog.js';
 import { contentTypeCharset } from '../gb28181/charset.js';
 import * as device from '../gb28181/device.js';
 import type { DeviceState } from '../gb28181/device.js';
-import { buildPlayOffer, makeSsrc, parseAnswer, subjectHeader } from '../gb28181/sdp.js';
+import { buildPlayOffer, makeSsrc, parseAnswer, subjectHeader, type PlayOffer } from '../gb28181/sdp.js';
+import { isSsrc } from '../gb28181/ssrc.js';
 import type { Binding } from '../registrar/bindings.js';
 import type { PlatformDialog, PlatformRequests, PlatformResult } from './platform-requests.js';
 
@@ -43,7 +44,14 @@ export interface LiveSession {
   media: { ip: string; port: number };
   dialog: PlatformDialog;
   startedAt: number;
+  /** With a media server: what the session streams, its stream id, and the device's own `y=` when it differs. */
+  kind?: 'live' | 'playback' | 'download';
+  stream?: string;
+  deviceSsrc?: string;
 }
+
+/** What an INVITE asks beyond live view of the main stream (playback, download, stream selection, a given SSRC). */
+export type InviteOptions = Pick<PlayOffer, 'session' | 'time' | 'downloadSpeed' | 'streamSelect'> & Pick<LiveSession, 'kind' | 'stream'> & { ssrc?: string };
 
 /** How long a Catalog may pause between parts before it is closed as partial. */
 export const CATALOG_GAP_MS = 5_000;
@@ -188,10 +196,14 @@ export class GbDevice {
     return this.sendMessage(platform, bindings, buildControl(this.nextSn(), targetId, command), waitMs);
   }
 
-  /** Start live view of a channel: INVITE with a Play offer towards the media server, ACK the 2xx. */
-  async startLive(platform: PlatformRequests, bindings: readonly Binding[], channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number, now: number): Promise<{ result: PlatformResult; session?: LiveSession }> {
-    const ssrc = makeSsrc(this.gb.realm, true, this.nextSn() % 10_000);
-    const offer = buildPlayOffer({ mediaIp: media.ip, mediaPort: media.port, ssrc, channelId, tcp: media.tcp ?? false });
+  /**
+   * Start live view of a channel (or, by `opts`, playback or download): INVITE with the offer towards the media
+   * server, ACK the 2xx. A device's own `y=` is kept when it is a valid SSRC (WVP adopts it).
+   */
+  async startLive(platform: PlatformRequests, bindings: readonly Binding[], channelId: string, media: { ip: string; port: number; tcp?: boolean }, waitMs: number, now: number, opts: InviteOptions = {}): Promise<{ result: PlatformResult; session?: LiveSession }> {
+    const { ssrc: given, kind, stream, ...sdp } = opts;
+    const ssrc = given ?? makeSsrc(this.gb.realm, (sdp.session ?? 'Play') === 'Play', this.nextSn() % 10_000);
+    const offer = buildPlayOffer({ mediaIp: media.ip, mediaPort: media.port, ssrc, channelId, tcp: media.tcp ?? false, ...sdp });
     const channelBindings = bindings.map((b) => ({ ...b, uri: withUser(b.uri, channelId) }));
     const result = await platform.send({
       method: 'INVITE', aor: this.aor, from: `sip:${this.gb.platformId}@${this.gb.realm}`, to: `sip:${channelId}@${this.gb.realm}`,
@@ -204,6 +216,8 @@ export class GbDevice {
     const session: LiveSession = {
       callId: result.dialog.callId, channelId, ssrc, answer: result.body ?? '',
       media: answer.ok ? { ip: answer.value.ip, port: answer.value.port } : { ip: '', port: 0 }, dialog: result.dialog, startedAt: now,
+      ...(kind ? { kind } : {}), ...(stream ? { stream } : {}),
+      ...(answer.ok && answer.value.ssrc !== undefined && answer.value.ssrc !== ssrc && isSsrc(answer.value.ssrc) ? { deviceSsrc: answer.value.ssrc } : {}),
     };
     return { result, session };
   }

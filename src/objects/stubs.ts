@@ -56,6 +56,11 @@ export function guardStub(env: Env, ip: string) {
   return env.GUARD.get(env.GUARD.idFromName(`guard:${ip}`));
 }
 
+/** The SSRC allocator and session index of a media server, `zlm:<mediaServerId>`. */
+export function mediaServerStub(env: Env, mediaServerId: string) {
+  return env.MEDIA_SERVER.get(env.MEDIA_SERVER.idFromName(`zlm:${mediaServerId}`));
+}
+
 /** Metrics shard `n`, `metrics:<n>`. */
 export function metricsShard(env: Env, n: number) {
   return env.METRICS.get(env.METRICS.idFromName(`metrics:${n}`));
