@@ -82,12 +82,8 @@ const History = z.object({
   mediaIp: Ip.optional(), mediaPort: z.number().int().min(1).max(65535).optional(),
 });
 
-/** Schema errors as the API words them: 400 `{ error }`. */
-export const gbMedia = new OpenAPIHono<AppEnv>({
-  defaultHook: (result, c) => {
-    if (!result.success) return c.json({ error: result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }, 400);
-  },
-});
+/** The media routes; schema errors are answered by the `/api/v1` app's one hook (`openapi.ts`). */
+export const gbMedia = new OpenAPIHono<AppEnv>();
 
 /** Playback or download: through the media server, or to the given/default address without one. */
 async function history(c: Ctx, gb: GbConfig, id: string, kind: 'playback' | 'download', b: z.infer<typeof History> & { speed?: number }, waitMs: number): Promise<Response> {
