@@ -35,9 +35,8 @@ export class AorObject extends DurableObject<Env> {
   #bindings: Binding[];
   /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
   #alarmAt: number | null = null;
-  /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
+  /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm); with its subscriptions, alarms and position. */
   readonly #gb: GbDevice | null;
-  /** Its subscriptions, alarms and position (`gb-subscriptions.ts`). */
   readonly #events: GbSubscriptions | null;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
@@ -227,11 +226,12 @@ export class AorObject extends DurableObject<Env> {
     const now = Date.now();
     this.#ledger.alarmFired();
     this.#alarmAt = null;
+    const refreshed = this.#events?.due(now);
     this.#gb?.expire(now);
     const before = this.#bindings;
     this.#save(before.filter((b) => isLive(b, now)));
     if (this.#bindings.length !== before.length) await this.#tellFlows(before, null);
-    await this.#events?.due(now);
+    await refreshed;
     this.#ledger.done();
   }
 

@@ -13,7 +13,7 @@ import { parseManscdpBody } from '../gb28181/manscdp.js';
 import { holdsLiveBinding, keepaliveLocally, type Lease } from '../registrar/lease.js';
 import type { GbConfig } from '../config.js';
 import type { GbOutcome } from './aor-gb.js';
-import type { GbEventOp } from './gb-subscriptions.js';
+import type { GbEventOp } from './gb-events.js';
 
 /** What the flow lends to device MESSAGE handling. */
 export interface DeviceHost {

@@ -7,7 +7,7 @@
 import type { DeviceAlarm } from '../gb28181/alarm.js';
 import type { MobilePosition } from '../gb28181/position.js';
 import type { SubscriptionKind } from '../gb28181/subscription.js';
-import type { SubscriptionRecord } from './gb-subscriptions.js';
+import type { SubscriptionRecord } from './gb-events.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS gb_subscriptions (kind TEXT PRIMARY KEY, data TEXT NOT NULL);

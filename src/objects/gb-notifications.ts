@@ -13,7 +13,7 @@ import { kindOfCmdType, type SubscriptionKind } from '../gb28181/subscription.js
 import { Timers } from '../sip/timers.js';
 import { MANSCDP } from './gb-device.js';
 import type { GbEventStore } from './gb-events-store.js';
-import type { GbEventsHost } from './gb-subscriptions.js';
+import type { GbEventsHost } from './gb-events.js';
 
 /** The status a notification is answered with. */
 export interface NotifyAnswer {

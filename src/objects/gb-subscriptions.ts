@@ -5,7 +5,6 @@
  * `Expires: 0`, and the device's NOTIFYs matched to their dialog (481 when none) and applied.
  * @module
  */
-import type { GbConfig } from '../config.js';
 import type { DeviceAlarm } from '../gb28181/alarm.js';
 import { parseManscdpBody } from '../gb28181/manscdp.js';
 import { contentTypeCharset } from '../gb28181/charset.js';
@@ -14,75 +13,16 @@ import {
   eventOf, eventPackage, grantedExpires, parseSubscriptionState, refreshAt, retryDelayMs, subscribeBody, SUBSCRIPTION_KINDS,
   type SubscriptionKind, type SubscriptionParams,
 } from '../gb28181/subscription.js';
-import type { Binding } from '../registrar/bindings.js';
 import { Timers } from '../sip/timers.js';
 import type { GbOutcome } from './aor-gb.js';
-import { MANSCDP, type GbDevice } from './gb-device.js';
+import { MANSCDP } from './gb-device.js';
+import type { DeviceNotify, GbEventOp, GbEventsHost, SubscriptionRecord, SubscriptionView } from './gb-events.js';
 import { GbEventStore } from './gb-events-store.js';
 import { GbNotifications, type NotifyAnswer } from './gb-notifications.js';
-import type { PlatformDialog, PlatformRequests, PlatformResult } from './platform-requests.js';
+import type { PlatformResult } from './platform-requests.js';
 import { randomHex } from './stubs.js';
 
-/** One subscription, as stored. */
-export interface SubscriptionRecord {
-  kind: SubscriptionKind;
-  params: SubscriptionParams;
-  /**
-   * active; retrying (a refresh failed: again at `refreshAt`); lost (it ended while the device was away: a
-   * new SUBSCRIBE when it is back); terminated (the device ended it).
-   */
-  state: 'active' | 'retrying' | 'lost' | 'terminated';
-  callId: string;
-  /** Our tag (From of the SUBSCRIBE, To of the NOTIFYs). */
-  localTag: string;
-  dialog: PlatformDialog | null;
-  sn: number;
-  createdAt: number;
-  refreshedAt: number;
-  expiresAt: number;
-  refreshAt: number | null;
-  failures: number;
-  lastError: string | null;
-}
-
-/** A subscription as the API shows it. */
-export type SubscriptionView = Omit<SubscriptionRecord, 'dialog' | 'localTag'> & { event: string; expires: number };
-
-/** A NOTIFY from the device, as its flow hands it over. */
-export interface DeviceNotify {
-  callId: string;
-  /** Our tag (the NOTIFY's To tag) and the device's (its From tag). */
-  localTag: string | null;
-  remoteTag: string | null;
-  event: string | null;
-  subscriptionState: string | null;
-  contentType: string | null;
-  body: Uint8Array;
-}
-
-/** What the API and the flows ask of a device's subscriptions (one RPC, `AorObject.gbEvents`). */
-export type GbEventOp =
-  | { op: 'subscribe'; kind: SubscriptionKind; params: SubscriptionParams; waitMs: number }
-  | { op: 'unsubscribe'; kind: SubscriptionKind; waitMs: number }
-  | { op: 'list' }
-  | { op: 'alarms'; limit: number }
-  | { op: 'position' }
-  | { op: 'notify'; notify: DeviceNotify };
-
-/** What the AOR object lends (never public). */
-export interface GbEventsHost {
-  gb: GbDevice;
-  config: GbConfig;
-  platform: PlatformRequests;
-  /** The object's counted `sql.exec`. */
-  sql: SqlStorage['exec'];
-  /** Live bindings, most preferred first. */
-  live(): Binding[];
-  /** Re-arm the object's alarm (deadlines moved). */
-  schedule(): void;
-  waitUntil(p: Promise<unknown>): void;
-  now(): number;
-}
+export type { GbEventOp } from './gb-events.js';
 
 /** Retry of a refresh due while the device is away. */
 const OFFLINE_RETRY_MS = 30_000;
@@ -98,8 +38,10 @@ export class GbSubscriptions {
   readonly #store: GbEventStore;
   readonly #notes: GbNotifications;
   #subs: Map<SubscriptionKind, SubscriptionRecord> | null = null;
-  /** SUBSCRIBEs in flight by Call-ID: a NOTIFY may come before their 2xx (RFC 6665 §4.1.2.4), and they are not due meanwhile. */
+  /** SUBSCRIBEs in flight by Call-ID: a NOTIFY may come before their 2xx (RFC 6665 §4.1.2.4). */
   readonly #sending = new Map<string, SubscriptionRecord>();
+  /** One exchange at a time per kind (a dialog's CSeq must grow), and a kind in one is not due. */
+  readonly #locks = new Map<SubscriptionKind, Promise<unknown>>();
   /** Call-IDs of subscriptions ended here, until when their last NOTIFY is still answered 200. */
   readonly #ended = new Map<string, number>();
   #sn: number;
@@ -120,8 +62,18 @@ export class GbSubscriptions {
   }
 
   #busy(kind: SubscriptionKind): boolean {
-    for (const s of this.#sending.values()) if (s.kind === kind) return true;
-    return false;
+    return this.#locks.has(kind);
+  }
+
+  /** Run `fn` after every earlier exchange of `kind` (set at once, so the kind is busy from now on). */
+  #locked<T>(kind: SubscriptionKind, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#locks.get(kind) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(kind, tail);
+    void tail.then(() => {
+      if (this.#locks.get(kind) === tail) this.#locks.delete(kind);
+    });
+    return run;
   }
 
   /** The API and the flows' requests. */
@@ -148,7 +100,10 @@ export class GbSubscriptions {
     return next;
   }
 
-  /** The alarm fired: refresh what is due (a device away is tried again, until its subscription lapses). */
+  /**
+   * The alarm fired: refresh what is due (a device away is tried again, until its subscription lapses).
+   * Call it first: the refreshes are busy from the start, so a schedule meanwhile does not see them due.
+   */
   async due(now: number): Promise<void> {
     const work: Array<Promise<unknown>> = [];
     for (const s of [...this.#all.values()]) {
@@ -157,7 +112,7 @@ export class GbSubscriptions {
         this.#put(now >= s.expiresAt ? { ...s, state: 'lost', refreshAt: null } : { ...s, refreshAt: Math.min(now + OFFLINE_RETRY_MS, s.expiresAt) });
         continue;
       }
-      work.push(this.#renew(s, s.kind, s.params, Timers.TIMER_F));
+      work.push(this.#renew(s.kind, s.params, Timers.TIMER_F));
     }
     if (work.length === 0) return;
     await Promise.all(work);
@@ -167,15 +122,18 @@ export class GbSubscriptions {
   /** Subscribe (or, with a live dialog, re-subscribe inside it with new parameters); kept once the device accepts. */
   async subscribe(kind: SubscriptionKind, params: SubscriptionParams, waitMs: number): Promise<GbOutcome> {
     if (!this.#reachable) return fail('offline', `device ${this.#h.gb.current.deviceId} is offline`);
-    const prev = this.#all.get(kind) ?? null;
-    const { result, rec } = await this.#renew(prev, kind, params, waitMs, !prev);
+    const { result, rec, created } = await this.#renew(kind, params, waitMs);
     if (result.status >= 300) return failed(result, 'SUBSCRIBE');
     this.#h.schedule();
-    return { ok: true, data: { created: prev === null, ...view(rec, this.#h.now()) } };
+    return { ok: true, data: { created, ...view(rec, this.#h.now()) } };
   }
 
   /** Forget the subscription and, if its dialog lives, end it with `Expires: 0`; the device's answer is reported. */
-  async unsubscribe(kind: SubscriptionKind, waitMs: number): Promise<GbOutcome> {
+  unsubscribe(kind: SubscriptionKind, waitMs: number): Promise<GbOutcome> {
+    return this.#locked(kind, () => this.#unsubscribe(kind, waitMs));
+  }
+
+  async #unsubscribe(kind: SubscriptionKind, waitMs: number): Promise<GbOutcome> {
     const s = this.#all.get(kind);
     if (!s) return fail('no-session', `no ${kind} subscription on device ${this.#h.gb.current.deviceId}`);
     const now = this.#h.now();
@@ -234,11 +192,15 @@ export class GbSubscriptions {
   }
 
   /**
-   * SUBSCRIBE for `kind`: inside `prev`'s dialog while it lives (a new one if the device forgot it: 481),
-   * else a new dialog. The record is stored when the device accepts; a failed refresh is retried later
-   * unless `dropOnFailure` (the API asked and hears the failure).
+   * SUBSCRIBE for `kind`: inside the held subscription's dialog while it lives (a new one if the device
+   * forgot it: 481), else a new dialog. The record is stored when the device accepts; a failed refresh of a
+   * held one is retried later, a new one the API asked for is dropped (the API hears the failure).
    */
-  async #renew(prev: SubscriptionRecord | null, kind: SubscriptionKind, params: SubscriptionParams, waitMs: number, dropOnFailure = false): Promise<{ result: PlatformResult; rec: SubscriptionRecord }> {
+  #renew(kind: SubscriptionKind, params: SubscriptionParams, waitMs: number): Promise<{ result: PlatformResult; rec: SubscriptionRecord; created: boolean }> {
+    return this.#locked(kind, () => this.#exchange(this.#all.get(kind) ?? null, kind, params, waitMs));
+  }
+
+  async #exchange(prev: SubscriptionRecord | null, kind: SubscriptionKind, params: SubscriptionParams, waitMs: number): Promise<{ result: PlatformResult; rec: SubscriptionRecord; created: boolean }> {
     const start = this.#h.now();
     const inDialog = prev !== null && prev.dialog !== null && prev.expiresAt > start && (prev.state === 'active' || prev.state === 'retrying');
     let rec: SubscriptionRecord = inDialog ? { ...prev, params, dialog: { ...prev.dialog! }, sn: this.#nextSn() } : this.#fresh(kind, params, start);
@@ -255,12 +217,12 @@ export class GbSubscriptions {
         refreshAt: refreshAt(now, granted, this.#h.config.subscriptionMargin), failures: 0, lastError: null,
       };
       this.#put(rec);
-    } else if (prev && !dropOnFailure) {
+    } else if (prev) {
       // Keep the dialog's CSeq moving (RFC 3261 §12.2.1.1), and try again later.
       const failures = prev.failures + 1;
       this.#put({ ...prev, dialog: inDialog ? rec.dialog ?? prev.dialog : prev.dialog, state: 'retrying', failures, lastError: `${result.status} ${result.reason}`, refreshAt: now + retryDelayMs(failures) });
     }
-    return { result, rec };
+    return { result, rec, created: prev === null };
   }
 
   #fresh(kind: SubscriptionKind, params: SubscriptionParams, now: number): SubscriptionRecord {
@@ -275,6 +237,9 @@ export class GbSubscriptions {
     const { config: gb, platform } = this.#h;
     const headers: Array<[string, string]> = [['Event', eventPackage(rec.kind)], ['Expires', String(expires)], ['Contact', `<sip:${gb.platformId}@${gb.realm}>`]];
     const body = subscribeBody(rec.kind, rec.sn, this.#h.gb.current.deviceId, rec.params);
+    // The device may have come back on another flow (a new NAT binding): its dialog follows it there.
+    const live = this.#h.live();
+    if (rec.dialog && live[0] && !live.some((b) => b.flowId === rec.dialog!.flowId)) Object.assign(rec.dialog, { flowId: live[0].flowId, address: live[0].address });
     this.#sending.set(rec.callId, rec);
     try {
       if (rec.dialog) return await platform.sendInDialog(rec.dialog, 'SUBSCRIBE', waitMs, { contentType: MANSCDP, body }, headers);

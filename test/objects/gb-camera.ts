@@ -31,6 +31,8 @@ export class Camera {
   readonly #c: SipTestClient;
   readonly #held: SipMessage[] = [];
   #cseq = 1;
+  /** Its registration's Call-ID: a camera that comes back starts a new one (its CSeq starts again). */
+  readonly #reg = `reg-${Date.now().toString(36)}-${++seq}`;
 
   private constructor(c: SipTestClient, readonly id: string) {
     this.#c = c;
@@ -92,13 +94,13 @@ export class Camera {
 
   /** REGISTER, 401, REGISTER with digest; the final status. */
   async register(): Promise<number> {
-    const first = await this.send(this.text('REGISTER', { callId: `reg-${this.id}`, headers: ['Expires: 3600'] }));
+    const first = await this.send(this.text('REGISTER', { callId: this.#reg, headers: ['Expires: 3600'] }));
     const ch = parseChallenge(first.headers.get('www-authenticate')!);
     if (!ch.ok) throw new Error(ch.error);
     const uri = `sip:${PLATFORM}@${REALM}`;
     const response = computeDigestResponse({ algorithm: 'MD5', ha1: computeHA1('MD5', this.id, REALM, PASSWORD), method: 'REGISTER', uri, nonce: ch.value.nonce, qop: null });
     const auth = `Digest username="${this.id}", realm="${REALM}", nonce="${ch.value.nonce}", uri="${uri}", response="${response}", algorithm=MD5`;
-    return (await this.send(this.text('REGISTER', { callId: `reg-${this.id}`, headers: ['Expires: 3600', `Authorization: ${auth}`] }))).status;
+    return (await this.send(this.text('REGISTER', { callId: this.#reg, headers: ['Expires: 3600', `Authorization: ${auth}`] }))).status;
   }
 
   /** Answer a request from the platform (To tag `tag`, extra headers). */
@@ -118,8 +120,8 @@ export class Camera {
     }));
   }
 
-  close(): void {
-    this.#c.close();
+  close(code?: number, reason?: string): void {
+    this.#c.close(code, reason);
   }
 }
 

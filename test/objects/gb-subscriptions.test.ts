@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SipRequest } from '../../src/sip/message.js';
+import { LIVENESS_CLOSE_CODE } from '../../src/transport/liveness.js';
 import { api, Camera, notifyBody, PLATFORM, REALM, tagOf } from './gb-camera.js';
 
 const put = (body: unknown): RequestInit => ({ method: 'PUT', body: JSON.stringify(body) });
@@ -144,6 +145,40 @@ describe('alarm and position subscriptions, and alarm MESSAGEs', () => {
     expect(subs.subscriptions.map((s) => [s.kind, s.state])).toEqual([['alarm', 'active'], ['position', 'terminated']]);
     expect(subs.subscriptions[1]!.refreshAt).toBeNull();
     cam.close();
+  });
+});
+
+describe('a subscription whose device goes away', () => {
+  it('is lost when it ends while the device is offline, and subscribed anew on the flow the device comes back on', async () => {
+    const id = '34020000001320000034';
+    const cam = await Camera.open(id, '203.0.113.34:5060');
+    expect(await cam.register()).toBe(200);
+    const pending = api(`/devices/${id}/subscriptions/position`, put({ expires: 600 }));
+    const first = await cam.request('SUBSCRIBE');
+    cam.answer(first);
+    expect((await pending).status).toBe(201);
+    cam.close(LIVENESS_CLOSE_CODE, 'keepalive timeout');
+    const offline = async () => ((await json<{ online: boolean }>(api(`/devices/${id}`))).online === false);
+    for (let i = 0; i < 50 && !(await offline()); i++) await new Promise((r) => setTimeout(r, 20));
+
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() + 700_000);
+    expect(await runDurableObjectAlarm(aor(id))).toBe(true);
+    const lost = await json<{ subscriptions: Array<{ state: string; refreshAt: number | null }> }>(api(`/devices/${id}/subscriptions`));
+    expect(lost.subscriptions).toMatchObject([{ kind: 'position', state: 'lost', refreshAt: null }]);
+
+    const back = await Camera.open(id, '203.0.113.35:5070');
+    expect(await back.register()).toBe(200);
+    const fired = runDurableObjectAlarm(aor(id));
+    const again = await back.request('SUBSCRIBE');
+    expect(again.headers.get('call-id')).not.toBe(first.headers.get('call-id'));
+    expect(again.headers.get('to')).toBe(`<sip:${id}@${REALM}>`);
+    expect(text(again)).toContain('<CmdType>MobilePosition</CmdType>');
+    back.answer(again, 200, 'dev9');
+    expect(await fired).toBe(true);
+    const active = await json<{ subscriptions: Array<{ state: string; callId: string }> }>(api(`/devices/${id}/subscriptions`));
+    expect(active.subscriptions).toMatchObject([{ kind: 'position', state: 'active', callId: again.headers.get('call-id') }]);
+    back.close();
   });
 });
 
