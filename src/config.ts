@@ -59,6 +59,8 @@ export interface GbConfig {
   utcOffsetMinutes: number;
   /** Default media server for live view (IP and RTP port), or null. */
   media: { ip: string; port: number } | null;
+  /** Seconds before expiry a subscription is refreshed (half way when it is not longer than this). */
+  subscriptionMargin: number;
 }
 
 function readGb(env: Env): GbConfig | null {
@@ -73,6 +75,7 @@ function readGb(env: Env): GbConfig | null {
     keepaliveMisses: int(env.GB_KEEPALIVE_MISSES, 3),
     utcOffsetMinutes: Number.parseInt(env.GB_UTC_OFFSET_MINUTES ?? '480', 10) || 0,
     media: env.GB_MEDIA_IP && mediaPort > 0 ? { ip: env.GB_MEDIA_IP, port: mediaPort } : null,
+    subscriptionMargin: int(env.GB_SUBSCRIPTION_MARGIN, 60),
   };
 }
 

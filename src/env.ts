@@ -41,6 +41,8 @@ export interface Env extends ZlmEnv {
   /** GB/T 28181: default media server (e.g. ZLMediaKit) RTP address for live view. */
   GB_MEDIA_IP?: string;
   GB_MEDIA_PORT?: string;
+  /** GB/T 28181: seconds before expiry a subscription is refreshed (default 60). */
+  GB_SUBSCRIPTION_MARGIN?: string;
   /** Per-connection bounds (see README): messages/s, burst, failed authentications before closing. */
   FLOW_MESSAGE_RATE?: string;
   FLOW_MESSAGE_BURST?: string;

@@ -15,6 +15,7 @@ import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
 import { body, COMMON_ERRORS, error, json, type AppEnv } from './openapi.js';
 import { readZlmConfig } from '../media/zlm.js';
 import { gbMedia, liveThroughMediaServer, stopSession, streamSelectOf } from './gb-media.js';
+import { gbSubscriptions } from './gb-subscriptions.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -218,5 +219,6 @@ gb28181.openapi(createRoute({
   return (await stopSession(c, id, callId, waitMs(c.req.valid('query').wait))) as DeviceReply;
 });
 
-// Playback, download, playback control, stop, media sessions.
+// Playback, download, playback control, stop, media sessions; subscriptions, alarms and position.
 gb28181.route('/', gbMedia);
+gb28181.route('/', gbSubscriptions);

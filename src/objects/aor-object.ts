@@ -18,6 +18,7 @@ import { AorStore } from './aor-store.js';
 import type { GbDevice, InviteOptions } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
 import * as gbOps from './aor-gb.js';
+import { GbSubscriptions, type GbEventOp } from './gb-subscriptions.js';
 import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscdp-build.js';
 import { billRpcCalls, countedSql, Ledger, LEDGER, shardLedger } from './ledger.js';
 import { registrationDeltas } from './metrics-gauges.js';
@@ -34,8 +35,9 @@ export class AorObject extends DurableObject<Env> {
   #bindings: Binding[];
   /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
   #alarmAt: number | null = null;
-  /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
+  /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm); with its subscriptions, alarms and position. */
   readonly #gb: GbDevice | null;
+  readonly #events: GbSubscriptions | null;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
 
@@ -47,10 +49,10 @@ export class AorObject extends DurableObject<Env> {
     this.#platform = new PlatformRequests(env, ctx.id.toString(), () => platformVersionHeaders(this.#gb?.current.gbVersion));
     this.#account = this.#store.account();
     this.#bindings = this.#store.bindings();
-    void ctx.blockConcurrencyWhile(async () => {
-      this.#alarmAt = await ctx.storage.getAlarm();
-    });
+    void ctx.blockConcurrencyWhile(async () => void (this.#alarmAt = await ctx.storage.getAlarm()));
     this.#gb = gbOps.deviceOf(ctx, env, this.#config.gb, this.#store, Date.now());
+    const gb = this.#config.gb;
+    this.#events = this.#gb && gb && new GbSubscriptions({ gb: this.#gb, config: gb, platform: this.#platform, sql: countedSql(ctx.storage.sql, this.#ledger), live: () => this.#live(), schedule: () => this.#schedule(), waitUntil: (p) => ctx.waitUntil(p), now: Date.now });
     this.#gb?.heldUntil(this.#bindings.length > 0 ? Math.max(...this.#bindings.map((b) => b.heldUntil ?? b.expiresAt)) : null);
   }
 
@@ -58,9 +60,7 @@ export class AorObject extends DurableObject<Env> {
   get #aor(): string { return this.ctx.id.name ?? `sip:unknown@${this.#config.domain}`; }
 
   /** Live bindings, most preferred first. */
-  #live(now = Date.now()): Binding[] {
-    return byPreference(this.#bindings.filter((b) => isLive(b, now)));
-  }
+  #live(now = Date.now()): Binding[] { return byPreference(this.#bindings.filter((b) => isLive(b, now))); }
 
   /** Authenticate and apply a REGISTER (RFC 3261 §10.3); the flow gets a lease on its bindings. */
   async register(input: AorRegisterInput): Promise<AorRegisterReply> {
@@ -143,9 +143,7 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /** Whether the account exists (GB devices under a shared password always do). */
-  async hasAccount(): Promise<boolean> {
-    return this.#effectiveAccount() !== null;
-  }
+  async hasAccount(): Promise<boolean> { return this.#effectiveAccount() !== null; }
 
   /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
   async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
@@ -153,9 +151,7 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /** Send a request from the platform to every live binding; resolves with the final status. */
-  async sendRequest(p: Omit<PlatformRequest, 'aor'>): Promise<PlatformResult> {
-    return this.#platform.send({ ...p, aor: this.#aor }, this.#live());
-  }
+  async sendRequest(p: Omit<PlatformRequest, 'aor'>): Promise<PlatformResult> { return this.#platform.send({ ...p, aor: this.#aor }, this.#live()); }
 
   /** RPC: a response to a platform request, relayed by the flow it arrived on. */
   async onBranchResponse(branch: string, data: string | Uint8Array): Promise<void> {
@@ -217,15 +213,20 @@ export class AorObject extends DurableObject<Env> {
     return gbOps.liveStop(this.#gbHost(), callId, waitMs);
   }
 
-  /** Expiry: drop bindings past their interval (or lease) and grace; devices go offline. */
+  /** GB28181 RPC: subscribe, unsubscribe, list; alarms and position; a NOTIFY from the device's flow. */
+  async gbEvents(op: GbEventOp): Promise<gbOps.GbOutcome> { return this.#events?.run(op) ?? { ok: false, failure: 'not-a-device', error: 'not a GB28181 device' }; }
+
+  /** Expiry: drop bindings past their interval (or lease) and grace; devices go offline; due subscriptions are refreshed. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.#ledger.alarmFired();
     this.#alarmAt = null;
+    const refreshed = this.#events?.due(now);
     this.#gb?.expire(now);
     const before = this.#bindings;
     this.#save(before.filter((b) => isLive(b, now)));
     if (this.#bindings.length !== before.length) await this.#tellFlows(before, null);
+    await refreshed;
     this.#ledger.done();
   }
 
@@ -277,11 +278,11 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /**
-   * Make sure the alarm fires by the earliest of binding expiry and the device's registration end. A refresh
+   * Make sure the alarm fires by the earliest of binding expiry, the device's registration end and its next subscription refresh. A refresh
    * only pushes deadlines later, so it writes no alarm: the earlier one fires, finds nothing due and re-arms.
    */
   #schedule(): void {
-    const deadlines = [nextDeadline(this.#bindings), this.#gb?.deadline() ?? null].filter((d): d is number => d !== null);
+    const deadlines = [nextDeadline(this.#bindings), this.#gb?.deadline() ?? null, this.#events?.deadline(Date.now()) ?? null].filter((d): d is number => d !== null);
     if (deadlines.length === 0) {
       if (this.#alarmAt !== null) void this.ctx.storage.deleteAlarm();
       this.#alarmAt = null;

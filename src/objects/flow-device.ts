@@ -12,6 +12,8 @@ import { contentTypeCharset } from '../gb28181/charset.js';
 import { parseManscdpBody } from '../gb28181/manscdp.js';
 import { holdsLiveBinding, keepaliveLocally, type Lease } from '../registrar/lease.js';
 import type { GbConfig } from '../config.js';
+import type { GbOutcome } from './aor-gb.js';
+import type { GbEventOp } from './gb-events.js';
 
 /** What the flow lends to device MESSAGE handling. */
 export interface DeviceHost {
@@ -25,6 +27,8 @@ export interface DeviceHost {
   lapsed(aor: string): Promise<void>;
   /** The AOR object's `gbMessage`. */
   gbMessage(aor: string, body: Uint8Array, contentType: string | null, wantsLease: boolean): Promise<{ status: number; reason: string; lease: Lease | null }>;
+  /** The AOR object's `gbEvents` (a NOTIFY of one of its subscriptions). */
+  gbEvents(aor: string, op: GbEventOp): Promise<GbOutcome>;
 }
 
 /** Whether a MANSCDP body is a `<Notify><CmdType>Keepalive`. */

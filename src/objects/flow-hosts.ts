@@ -12,6 +12,7 @@ import type { AorRegisterReply } from './aor-leases.js';
 import type { Lease } from '../registrar/lease.js';
 import type { AttachmentCache, FlowAttachment } from './attachments.js';
 import type { DeviceHost } from './flow-device.js';
+import type { GbOutcome } from './aor-gb.js';
 import type { FlowLeases } from './flow-leases.js';
 import type { RegisterHost, SourceGuard } from './flow-register.js';
 import type { FlowHost } from './flow-routing.js';
@@ -75,6 +76,7 @@ function hostsOf(p: FlowParts, ws: WebSocket, att: FlowAttachment): SocketHosts 
   const device: DeviceHost | null = gb && {
     gb, flowId: flow.id, hasAor, lease, setLease, canHoldLease,
     gbMessage: (aor, body, contentType, wantsLease) => aorStub(p.env, aor).gbMessage(body, contentType, flow.id, wantsLease),
+    gbEvents: (aor, op) => aorStub(p.env, aor).gbEvents(op) as Promise<GbOutcome>,
     lapsed: (aor) => aorStub(p.env, aor).flowClosed(flow.id, 'registration expired'),
   };
   const router: FlowHost = {

@@ -29,6 +29,7 @@ import { FlowAors, UdpFlowAors } from './udp-flow-aors.js';
 import { FlowRouter } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
 import { deviceMessage } from './flow-device.js';
+import { deviceNotify } from './flow-notify.js';
 import { deviceHost, registerHost, routerHost, type FlowParts } from './flow-hosts.js';
 import type { FlowView } from './aor-leases.js';
 import { AttachmentCache, type FlowAttachment } from './attachments.js';
@@ -250,7 +251,8 @@ export class FlowObject extends DurableObject<Env> {
       case 'REGISTER':
         return handleRegister(registerHost(this.#parts, ws, att), req, ess);
       case 'MESSAGE':
-        if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return deviceMessage(deviceHost(this.#parts, ws, att), req, ess, Date.now());
+      case 'NOTIFY': // to the platform: a GB device's MESSAGE, or its subscription's event (GB/T 28181 §9.11)
+        if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return (req.method === 'NOTIFY' ? deviceNotify : deviceMessage)(deviceHost(this.#parts, ws, att), req, ess, Date.now());
         return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
       case 'OPTIONS':
         // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.

@@ -5,7 +5,7 @@
  * @module
  */
 import type { GbConfig } from '../config.js';
-import { catalogResponse, deviceInfoResponse, deviceStatusResponse, parseManscdpBody, recordInfoResponse } from '../gb28181/manscdp.js';
+import { catalogResponse, deviceInfoResponse, deviceStatusResponse, parseManscdpBody, recordInfoResponse, type CatalogItem, type ManscdpMessage } from '../gb28181/manscdp.js';
 import { buildControl, buildQuery, type ControlCommand, type QueryCmdType, type QueryExtra } from '../gb28181/manscdp-build.js';
 import { CatalogAssembly } from '../gb28181/catalog.js';
 import { contentTypeCharset } from '../gb28181/charset.js';
@@ -60,6 +60,8 @@ export const CATALOG_GAP_MS = 5_000;
 export class GbDevice {
   private readonly pending = new Map<string, Pending>();
   private snCounter: number;
+  /** Other `Notify` MESSAGEs (alarms, positions: `gb-subscriptions.ts`); its answer, or null to go on here. */
+  onNotify: ((m: ManscdpMessage, now: number) => { status: number; reason: string } | null) | null = null;
 
   constructor(
     private readonly gb: GbConfig,
@@ -113,6 +115,11 @@ export class GbDevice {
     this.set(device.expire(this.state, now));
   }
 
+  /** The channel list changed by catalog NOTIFYs (a catalog subscription, GB/T 28181 §9.11.2). */
+  setChannels(channels: CatalogItem[], now: number): void {
+    this.set({ ...this.state, channels, catalogUpdatedAt: now });
+  }
+
   /** The device fell silent, or its connection ended. */
   silent(reason: device.SilenceReason): void {
     this.set(device.silent(this.state, reason));
@@ -127,6 +134,8 @@ export class GbDevice {
       this.set(device.keepalive(this.state, now));
       return { status: 200, reason: 'OK' };
     }
+    const handled = m.root === 'Notify' ? this.onNotify?.(m, now) : null;
+    if (handled) return handled;
     if (m.root === 'Response') this.onResponse(m.cmdType, m.sn, m, now);
     return { status: 200, reason: 'OK' };
   }

@@ -27,6 +27,9 @@ export interface PlatformRequest {
   body?: Uint8Array | string;
   /** Longest wait for a final response. */
   timeoutMs: number;
+  /** Call-ID and From tag to use (a subscription knows its dialog's before the answer, RFC 6665 §4.1.2.4); else random. */
+  callId?: string;
+  fromTag?: string;
 }
 
 /** The final outcome of a platform request. */
@@ -35,8 +38,10 @@ export interface PlatformResult {
   reason: string;
   /** Body of the final response, when it had one (text). */
   body?: string;
-  /** For a 2xx to INVITE: what the platform needs for ACK and BYE (RFC 3261 §12.1.2). */
+  /** For a 2xx to INVITE or SUBSCRIBE: what the platform needs for ACK and BYE, or refreshes (RFC 3261 §12.1.2). */
   dialog?: PlatformDialog;
+  /** For a 2xx to SUBSCRIBE: the duration granted (`Expires`, RFC 6665 §4.1.2.1). */
+  expires?: number;
 }
 
 /** A dialog the platform created as UAC. */
@@ -101,8 +106,8 @@ export class PlatformRequests {
   send(p: PlatformRequest, bindings: readonly Binding[]): Promise<PlatformResult> {
     if (bindings.length === 0) return Promise.resolve({ status: 480, reason: 'Temporarily Unavailable' });
     const key = randomHex(8);
-    const callId = `${randomHex(12)}@edge-sip`;
-    const fromTag = randomHex(6);
+    const callId = p.callId ?? `${randomHex(12)}@edge-sip`;
+    const fromTag = p.fromTag ?? randomHex(6);
     const branches = bindings.map((b, i) => {
       const id = makeBranch({ origin: 'aor', objectId: this.objectId, loop: '00000000', tx: `${key}z${i}` });
       return { id, flowId: b.flowId, address: b.address, request: buildRequest(p, b, id, callId, fromTag, b.address, this.extra()) };
@@ -114,7 +119,7 @@ export class PlatformRequests {
    * Send a request inside a dialog the platform created (BYE, INFO …) and
    * wait for its final answer; ACK is sent without a transaction.
    */
-  sendInDialog(d: PlatformDialog, method: string, timeoutMs: number, body?: { contentType: string; body: string }): Promise<PlatformResult> {
+  sendInDialog(d: PlatformDialog, method: string, timeoutMs: number, body?: { contentType: string; body: string }, headers: Array<[string, string]> = []): Promise<PlatformResult> {
     const key = randomHex(8);
     const id = makeBranch({ origin: 'aor', objectId: this.objectId, loop: '00000000', tx: `${key}z0` });
     const h = new SipHeaders();
@@ -125,7 +130,7 @@ export class PlatformRequests {
     h.append('To', d.to);
     h.append('Call-ID', d.callId);
     h.append('CSeq', `${method === 'ACK' ? d.cseq : ++d.cseq} ${method}`);
-    for (const [k, v] of this.extra()) h.append(k, v);
+    for (const [k, v] of [...this.extra(), ...headers]) h.append(k, v);
     if (body) h.append('Content-Type', body.contentType);
     const req: SipRequest = {
       type: 'request', method, uri: d.remoteTarget, version: 'SIP/2.0', headers: h,
@@ -147,7 +152,8 @@ export class PlatformRequests {
           settled = true;
           const out: PlatformResult = { status: res.status, reason: res.reason };
           if (res.body.byteLength) out.body = new TextDecoder().decode(res.body);
-          if (method === 'INVITE' && res.status < 300) {
+          if (method === 'SUBSCRIBE' && res.status < 300 && /^\d{1,10}$/.test(res.headers.get('expires') ?? '')) out.expires = Number(res.headers.get('expires'));
+          if ((method === 'INVITE' || method === 'SUBSCRIBE') && res.status < 300) {
             const branch = [...tx.branches.values()].find((b) => b.final === res);
             const sent = branches.find((b) => b.id === branch?.id);
             if (branch && sent) out.dialog = dialogFrom(res, branch.request, branch.flowId, sent.address);

@@ -15,6 +15,8 @@ describe('/api/v1/gb28181', () => {
       for (const [method, path, body] of [
         ['PUT', `/devices/${id}`, { password: 'pw' }], ['GET', `/devices/${id}`, null], ['POST', `/devices/${id}/catalog`, null],
         ['POST', `/devices/${id}/ptz`, {}], ['DELETE', `/devices/${id}/live/abc`, null],
+        ['GET', `/devices/${id}/subscriptions`, null], ['PUT', `/devices/${id}/subscriptions/catalog`, {}], ['DELETE', `/devices/${id}/subscriptions/alarm`, null],
+        ['GET', `/devices/${id}/alarms`, null], ['GET', `/devices/${id}/position`, null],
       ] as const) {
         const res = await api(path, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
         expect(res.status, `${method} ${path}`).toBe(400);
