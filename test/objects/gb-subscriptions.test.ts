@@ -194,7 +194,7 @@ describe('the subscription API', () => {
     expect(await bad(`/devices/${id}/subscriptions/catalog`, put({ interval: 5 }))).toEqual([400, '"interval" is for position subscriptions']);
     expect(await bad(`/devices/${id}/subscriptions/position`, put({ alarmMethod: '1' }))).toEqual([400, '"alarmMethod" is for alarm subscriptions']);
     expect((await bad(`/devices/${id}/subscriptions/alarm`, put({ expires: 5 })))[0]).toBe(400);
-    expect((await bad(`/devices/${id}/subscriptions/alarm`, put({ startAlarmTime: 'yesterday' })))[1]).toMatch(/^startAlarmTime: must be YYYY-MM-DDThh:mm:ss/);
+    expect((await bad(`/devices/${id}/subscriptions/alarm`, put({ startAlarmTime: 'yesterday' })))[1]).toMatch(/^"startAlarmTime" must be YYYY-MM-DDThh:mm:ss/);
     expect((await bad(`/devices/${id}/subscriptions/alarm`, put({ alarmType: '1\r\nX: y' })))[0]).toBe(400);
     expect((await bad(`/devices/${id}/subscriptions/weather`, put({})))[0]).toBe(400);
     expect((await bad(`/devices/${id}/subscriptions/catalog`, put({ expires: 60, extra: 1 })))[0]).toBe(400);
