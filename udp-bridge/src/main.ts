@@ -30,6 +30,9 @@ Options (each also read from the environment variable shown; flags win):
   --cache-flow-bytes <n>    response cache bytes per flow        BRIDGE_CACHE_FLOW_BYTES  [${DEFAULT_CONFIG.cacheFlowBytes}]
   --cache-total-bytes <n>   response cache bytes, all flows      BRIDGE_CACHE_TOTAL_BYTES [${DEFAULT_CONFIG.cacheTotalBytes}]
   --log-level <level>       debug | info | warn | error          BRIDGE_LOG_LEVEL     [${DEFAULT_CONFIG.logLevel}]
+  --hep <udp:host:port>     copy every SIP datagram as HEPv3     HEP_COLLECTOR        [off]
+  --hep-id <n>              HEP capture agent id                 HEP_CAPTURE_ID       [none]
+  --hep-key <key>           HEP auth key (prefer the env)        HEP_AUTH_KEY         [none]
   -h, --help                show this text
 
 IPv6 addresses go in brackets: --listen [::]:5060. Logs are JSON lines on stdout. SIGTERM/SIGINT shut down gracefully.
