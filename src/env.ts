@@ -7,6 +7,7 @@ import type { FlowObject } from './objects/flow-object.js';
 import type { MetricsObject } from './objects/metrics-object.js';
 import type { GbDirectoryObject } from './objects/gb-directory-object.js';
 import type { GuardObject } from './objects/guard-object.js';
+import type { TraceObject } from './objects/trace-object.js';
 
 /** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
 export interface Env {
@@ -15,6 +16,7 @@ export interface Env {
   METRICS: DurableObjectNamespace<MetricsObject>;
   GB_DIRECTORY: DurableObjectNamespace<GbDirectoryObject>;
   GUARD: DurableObjectNamespace<GuardObject>;
+  TRACE: DurableObjectNamespace<TraceObject>;
   /** SIP domain served here, e.g. `edge-sip.test`. */
   SIP_DOMAIN?: string;
   /** Digest realm; defaults to SIP_DOMAIN. */
@@ -48,6 +50,15 @@ export interface Env {
   METRICS_FLUSH_SECONDS?: string;
   /** `on`: count billed Durable Object units into `/metrics` (the ledger benchmark). */
   LEDGER?: string;
+  /** Live SIP traces: messages/s per trace, burst, messages kept (defaults 50, 200, 1000). */
+  TRACE_RATE?: string;
+  TRACE_BURST?: string;
+  TRACE_RING?: string;
+  /** HEPv3 collector of traced messages, `host:port`, over TCP (`connect()`); unset: off. */
+  HEP_COLLECTOR?: string;
+  /** HEP capture agent id (chunk 12) and auth key (chunk 14, a secret). */
+  HEP_CAPTURE_ID?: string;
+  HEP_AUTH_KEY?: string;
   /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
   ADMIN_TOKEN?: string;
   /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */

@@ -12,6 +12,7 @@ import { aorStub } from '../objects/stubs.js';
 import { requireAdmin } from './tokens.js';
 import { isMediaType } from './fields.js';
 import { gb28181 } from './gb28181.js';
+import { traces } from './traces.js';
 
 type AppEnv = { Bindings: Env };
 
@@ -27,6 +28,7 @@ function userStub(c: Context<AppEnv>, user: string) {
 export const admin = new Hono<AppEnv>();
 admin.use('*', requireAdmin);
 admin.route('/gb28181', gb28181);
+admin.route('/traces', traces);
 
 admin.put('/users/:user', async (c) => {
   const user = c.req.param('user');

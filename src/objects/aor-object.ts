@@ -23,6 +23,7 @@ import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
 import { MetricsBuffer } from './metrics-buffer.js';
 import { shardOf } from './metrics-object.js';
 import { flowStub, gbDirectoryStub, metricsShard } from './stubs.js';
+import { AorTraces, type TraceMark } from './aor-trace.js';
 import { deviceWithViews, directoryEntry, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
@@ -36,6 +37,7 @@ export class AorObject extends DurableObject<Env> {
   #alarmAt: number | null = null;
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm). */
   readonly #gb: GbDevice | null;
+  readonly #traces: AorTraces;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
 
@@ -43,17 +45,14 @@ export class AorObject extends DurableObject<Env> {
     super(ctx, env);
     this.#config = readConfig(env);
     const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
-    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'AorObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
-      const sent = metrics.flush(Date.now(), true);
-      if (sent) ctx.waitUntil(sent);
-    });
+    const flush = () => { const sent = metrics.flush(Date.now(), true); if (sent) ctx.waitUntil(sent); };
+    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'AorObject', (n, by) => metrics.inc(n, Date.now(), by), flush);
     this.#store = new AorStore(countedSql(ctx.storage.sql, this.#ledger));
     this.#platform = new PlatformRequests(env, ctx.id.toString());
     this.#account = this.#store.account();
     this.#bindings = this.#store.bindings();
-    void ctx.blockConcurrencyWhile(async () => {
-      this.#alarmAt = await ctx.storage.getAlarm();
-    });
+    this.#traces = new AorTraces(ctx.storage.kv, env);
+    void ctx.blockConcurrencyWhile(async () => { this.#alarmAt = await ctx.storage.getAlarm(); });
     const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
     const gb = this.#config.gb;
     this.#gb = gb && host === gb.realm && user
@@ -103,6 +102,7 @@ export class AorObject extends DurableObject<Env> {
       flowBound: mine.length > 0,
       expires: mine.length > 0 ? Math.max(...mine.map((b) => remainingSeconds(b, now))) : 0,
       lease: input.wantsLease && account ? grantLease(this.#aor, account, input.algorithm, flowId, this.#bindings, this.#gb?.current ?? null, now) : null,
+      ...this.#traces.reply(now),
     };
   }
 
@@ -160,8 +160,13 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
-  async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
-    return { exists: this.#effectiveAccount() !== null, targets: this.#live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })) };
+  async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }>; trace?: TraceMark[] }> {
+    return { exists: this.#effectiveAccount() !== null, targets: this.#live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })), ...this.#traces.reply(Date.now()) };
+  }
+
+  /** RPC from the traces API: arm (`on`) or end a trace of this AOR; the flows of its bindings are told (how many). (`trace` is a handler name.) */
+  async armTrace(mark: TraceMark, on: boolean): Promise<number> {
+    return this.#traces.arm(mark, on, this.#live().map((b) => b.flowId), Date.now());
   }
 
   /** Send a request from the platform to every live binding; resolves with the final status. */
@@ -242,11 +247,7 @@ export class AorObject extends DurableObject<Env> {
   async #flowViews(now: number): Promise<Map<string, FlowView>> {
     const flows = [...new Set(this.#live(now).map((b) => b.flowId))];
     const views = await Promise.all(flows.map((f) => flowStub(this.env, f).leaseView(this.#aor).catch(() => null)));
-    const out = new Map<string, FlowView>();
-    flows.forEach((f, i) => {
-      const v = views[i];
-      if (v) out.set(f, v);
-    });
+    const out = new Map(flows.flatMap((f, i): Array<[string, FlowView]> => (views[i] ? [[f, views[i]]] : [])));
     const gone = new Set([...out].filter(([, v]) => v.gone).map(([f]) => f));
     if (gone.size > 0) this.#dropFlows(gone, 'connection closed');
     return out;
