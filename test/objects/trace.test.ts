@@ -174,6 +174,55 @@ describe('a live trace', () => {
   });
 });
 
+/** The ledger's counters now (LEDGER=on in the workers project: every object counts what it is billed). */
+async function ledger(): Promise<Map<string, number>> {
+  const text = await (await exports.default.fetch('http://edge/metrics', { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+  return new Map([...text.matchAll(/^(ledger_\w+\{[^}]*\}) (\d+)$/gm)].filter((m) => !m[1]!.includes('MetricsObject')).map((m) => [m[1]!, Number(m[2])]));
+}
+
+/** What `fn` cost in billed units (after minus before, once the counters settle), by counter. */
+async function cost(fn: () => Promise<void>): Promise<Record<string, number>> {
+  const settled = async () => {
+    let prev = JSON.stringify([...(await ledger())]);
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const now = JSON.stringify([...(await ledger())]);
+      if (now === prev) break;
+      prev = now;
+    }
+    return new Map(JSON.parse(prev) as Array<[string, number]>);
+  };
+  const before = await settled();
+  await fn();
+  const after = await settled();
+  return Object.fromEntries([...after].filter(([k, v]) => v !== (before.get(k) ?? 0)).map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+}
+
+const rpcs = (d: Record<string, number>) => Object.entries(d).filter(([k]) => k.startsWith('ledger_requests_total') && !k.includes('TraceObject')).sort();
+const traceUnits = (d: Record<string, number>) => Object.keys(d).filter((k) => k.includes('TraceObject') || k.includes('Trace'));
+
+describe('what a trace costs', () => {
+  it('nothing when nobody traces; when on, only the calls to the trace object, at most one per message', async () => {
+    for (const u of ['tca', 'tcb']) await createUser(u, `${u}-pw`);
+    const a = await registered('tca');
+    const b = await registered('tcb');
+    const untraced = await cost(async () => void expect(await exchange(a, 'tca', b, 'tcb', 'cost-untraced')).toBe(200));
+    expect(traceUnits(untraced)).toEqual([]);
+    const t = await startTrace({ users: ['tcb'] });
+    const traced = await cost(async () => {
+      expect(await exchange(a, 'tca', b, 'tcb', 'cost-traced')).toBe(200);
+      await atLeast(t.id, 4);
+    });
+    // The SIP path makes the same calls as untraced; the four messages reach the trace's object in 1 to 4 batches.
+    expect(rpcs(traced)).toEqual(rpcs(untraced));
+    const appends = traced['ledger_requests_total{class="TraceObject",kind="rpc",method="append"}'] ?? 0;
+    expect(appends).toBeGreaterThanOrEqual(1);
+    expect(appends).toBeLessThanOrEqual(4);
+    a.close();
+    b.close();
+  });
+});
+
 describe('the bounds of a trace', () => {
   const record = (n: number): Omit<TraceMessage, 'seq'> => ({ time: n, direction: 'in', flowId: 'f', transport: 'ws', peer: 'ws', aor: 'sip:x@edge-sip.test', method: 'MESSAGE', callId: `c${n}`, cseq: '1 MESSAGE', text: `m${n}` });
   const stub = (id: string) => env.TRACE.get(env.TRACE.idFromName(`trace:${id}`));
