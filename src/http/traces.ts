@@ -4,6 +4,7 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
 import { TRACE_MAX_SECONDS, traceLimits } from '../trace/limits.js';
@@ -44,6 +45,12 @@ export const traces = new OpenAPIHono<AppEnv>({
   defaultHook: (result, c) => {
     if (!result.success) return c.json({ error: result.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ') }, 400);
   },
+});
+
+// A body not declared JSON (415) and the like: the API's error shape, not the validator's plain text.
+traces.onError((err, c) => {
+  if (err instanceof HTTPException) return c.json({ error: err.status === 415 ? 'the body must be JSON (Content-Type: application/json)' : err.message || 'bad request' }, err.status);
+  throw err;
 });
 
 traces.openapi(createRoute({
