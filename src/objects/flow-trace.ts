@@ -26,6 +26,8 @@ const decoder = new TextDecoder();
 /** The traces of one flow object's sockets. */
 export class FlowTrace {
   readonly #pending = new Map<string, TraceBatch>();
+  /** One stub per trace: calls on one stub arrive in order, so a flow's batches keep their order. */
+  readonly #stubs = new Map<string, ReturnType<typeof traceStub>>();
   #scheduled = false;
 
   constructor(
@@ -117,8 +119,12 @@ export class FlowTrace {
 
   #flush(): void {
     this.#scheduled = false;
+    // Traces that ended without telling this flow leave stubs behind: bounded here.
+    if (this.#stubs.size > 4 * MAX_MARKS) this.#stubs.clear();
     for (const [trace, batch] of this.#pending) {
-      this.waitUntil(traceStub(this.env, trace).append(batch).then((r) => {
+      let stub = this.#stubs.get(trace);
+      if (!stub) this.#stubs.set(trace, (stub = traceStub(this.env, trace)));
+      this.waitUntil(stub.append(batch).then((r) => {
         if (!r.active) this.#ended(trace);
       }).catch(() => undefined));
     }
@@ -127,6 +133,7 @@ export class FlowTrace {
 
   /** The trace's object says it ended (stopped, or expired): forget its marks. */
   #ended(trace: string): void {
+    this.#stubs.delete(trace);
     for (const ws of this.sockets()) this.#change(ws, Date.now(), (s) => ({ marks: withoutTrace(s.marks, trace), calls: withoutTrace(s.calls, trace) }));
     this.attachments.flush();
   }

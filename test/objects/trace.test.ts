@@ -103,6 +103,47 @@ describe('a live trace', () => {
     b.close();
   });
 
+  it('follows a call to the traced user through its dialog: INVITE, answers, ACK and BYE on both flows', async () => {
+    for (const u of ['trk', 'trl']) await createUser(u, `${u}-pw`);
+    const k = await registered('trk');
+    const l = await registered('trl');
+    const t = await startTrace({ users: ['trl'] });
+    const sdp = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+    k.send([`INVITE sip:trl@${DOMAIN} SIP/2.0`, 'Via: SIP/2.0/WS trk.invalid;branch=z9hG4bKcall1', 'Max-Forwards: 70', `From: <sip:trk@${DOMAIN}>;tag=fk`,
+      `To: <sip:trl@${DOMAIN}>`, 'Call-ID: trace-call-1', 'CSeq: 1 INVITE', 'Contact: <sip:trk@trk.invalid;transport=ws>', 'Content-Type: application/sdp',
+      `Content-Length: ${sdp.length}`, '', sdp].join('\r\n'));
+    expect((await k.response()).status).toBe(100);
+    const p = parseMessage(await l.next());
+    if (!p.ok || p.value.type !== 'request') throw new Error('expected the INVITE');
+    const inv = p.value;
+    const answer = (status: number, reason: string) => [`SIP/2.0 ${status} ${reason}`, ...inv.headers.values('via').map((v) => `Via: ${v}`),
+      ...inv.headers.values('record-route').map((r) => `Record-Route: ${r}`), `From: ${inv.headers.get('from')}`, `To: ${inv.headers.get('to')};tag=tl`,
+      'Call-ID: trace-call-1', 'CSeq: 1 INVITE', 'Contact: <sip:trl@trl.invalid;transport=ws>', 'Content-Length: 0', '', ''].join('\r\n');
+    l.send(answer(180, 'Ringing'));
+    expect((await k.response()).status).toBe(180);
+    l.send(answer(200, 'OK'));
+    const ok = await k.response();
+    expect(ok.status).toBe(200);
+    const routes = ok.headers.values('record-route').reverse().map((r) => `Route: ${r}`);
+    const inDialog = (method: string, cseq: number) => [`${method} sip:trl@trl.invalid;transport=ws SIP/2.0`, `Via: SIP/2.0/WS trk.invalid;branch=z9hG4bK${method}${cseq}`,
+      'Max-Forwards: 70', `From: <sip:trk@${DOMAIN}>;tag=fk`, `To: <sip:trl@${DOMAIN}>;tag=tl`, 'Call-ID: trace-call-1', `CSeq: ${cseq} ${method}`, ...routes, 'Content-Length: 0', '', ''].join('\r\n');
+    k.send(inDialog('ACK', 1));
+    expect(parseMessage(await l.next()).ok).toBe(true);
+    k.send(inDialog('BYE', 2));
+    const bye = parseMessage(await l.next());
+    if (!bye.ok || bye.value.type !== 'request') throw new Error('expected the BYE');
+    l.send([`SIP/2.0 200 OK`, ...bye.value.headers.values('via').map((v) => `Via: ${v}`), `From: ${bye.value.headers.get('from')}`, `To: ${bye.value.headers.get('to')}`,
+      'Call-ID: trace-call-1', 'CSeq: 2 BYE', 'Content-Length: 0', '', ''].join('\r\n'));
+    expect((await k.response()).status).toBe(200);
+    const view = await atLeast(t.id, 13);
+    const callerFlow = view.messages.find((m) => m.method === 'INVITE' && m.direction === 'in')!.flowId;
+    const on = (mine: boolean) => view.messages.filter((m) => (m.flowId === callerFlow) === mine).map((m) => `${m.direction} ${m.method ?? m.status}`);
+    expect(on(true)).toEqual(['in INVITE', 'out 100', 'out 180', 'out 200', 'in ACK', 'in BYE', 'out 200']);
+    expect(on(false)).toEqual(['out INVITE', 'in 180', 'in 200', 'out ACK', 'out BYE', 'in 200']);
+    k.close();
+    l.close();
+  });
+
   it('shows nothing of users it does not trace', async () => {
     for (const u of ['trc', 'trd', 'tre']) await createUser(u, `${u}-pw`);
     const c = await registered('trc');
