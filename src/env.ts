@@ -10,6 +10,7 @@ import type { GuardObject } from './objects/guard-object.js';
 import type { UserDirectoryObject } from './objects/user-directory-object.js';
 import type { MediaServerObject } from './objects/media-server-object.js';
 import type { ZlmEnv } from './media/zlm.js';
+import type { TraceObject } from './objects/trace-object.js';
 
 /** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
 export interface Env extends ZlmEnv {
@@ -21,6 +22,7 @@ export interface Env extends ZlmEnv {
   USER_DIRECTORY: DurableObjectNamespace<UserDirectoryObject>;
   /** The SSRC allocator and session index of each media server (`src/media/zlm.ts` names the ZLM_* vars). */
   MEDIA_SERVER: DurableObjectNamespace<MediaServerObject>;
+  TRACE: DurableObjectNamespace<TraceObject>;
   /** SIP domain served here, e.g. `edge-sip.test`. */
   SIP_DOMAIN?: string;
   /** Digest realm; defaults to SIP_DOMAIN. */
@@ -56,6 +58,15 @@ export interface Env extends ZlmEnv {
   METRICS_FLUSH_SECONDS?: string;
   /** `on`: count billed Durable Object units into `/metrics` (the ledger benchmark). */
   LEDGER?: string;
+  /** Live SIP traces: messages/s per trace, burst, messages kept (defaults 50, 200, 1000). */
+  TRACE_RATE?: string;
+  TRACE_BURST?: string;
+  TRACE_RING?: string;
+  /** HEPv3 collector of traced messages, `host:port`, over TCP (`connect()`); unset: off. */
+  HEP_COLLECTOR?: string;
+  /** HEP capture agent id (chunk 12) and auth key (chunk 14, a secret). */
+  HEP_CAPTURE_ID?: string;
+  HEP_AUTH_KEY?: string;
   /** Bearer token for `/api/v1` (secret). Without it the API refuses every request. */
   ADMIN_TOKEN?: string;
   /** Shared token of udp-bridge instances (secret). Only they may forward a device's UDP address. */

@@ -11,4 +11,5 @@ export { GbDirectoryObject } from './objects/gb-directory-object.js';
 export { GuardObject } from './objects/guard-object.js';
 export { UserDirectoryObject } from './objects/user-directory-object.js';
 export { MediaServerObject } from './objects/media-server-object.js';
+export { TraceObject } from './objects/trace-object.js';
 export default app;

@@ -7,11 +7,12 @@ declare namespace Cloudflare {
     GB_DIRECTORY: DurableObjectNamespace<import('../src/objects/gb-directory-object.js').GbDirectoryObject>;
     GUARD: DurableObjectNamespace<import('../src/objects/guard-object.js').GuardObject>;
     USER_DIRECTORY: DurableObjectNamespace<import('../src/objects/user-directory-object.js').UserDirectoryObject>;
+    TRACE: DurableObjectNamespace<import('../src/objects/trace-object.js').TraceObject>;
     MEDIA_SERVER: DurableObjectNamespace<import('../src/objects/media-server-object.js').MediaServerObject>;
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index.js');
-    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject' | 'GuardObject' | 'UserDirectoryObject' | 'MediaServerObject';
+    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject' | 'GuardObject' | 'UserDirectoryObject' | 'MediaServerObject' | 'TraceObject';
   }
 }
 

@@ -13,6 +13,7 @@ import { users } from './users.js';
 import { messages } from './messages.js';
 import { overview } from './overview.js';
 import { gb28181 } from './gb28181.js';
+import { traces } from './traces.js';
 
 /** The `/api/v1` routes. */
 export const admin = new OpenAPIHono<AppEnv>({ defaultHook }).basePath('/api/v1');
@@ -39,3 +40,4 @@ admin.route('/', users);
 admin.route('/', messages);
 admin.route('/', overview);
 admin.route('/gb28181', gb28181);
+admin.route('/traces', traces);

@@ -12,6 +12,7 @@ import type { Lease, LeaseUpdate, OtherContact } from '../registrar/lease.js';
 import type { RegisterRequest } from '../registrar/register.js';
 import type { DeviceState } from '../gb28181/device.js';
 import type { DeviceSummary } from './gb-directory-object.js';
+import type { TraceMark } from '../trace/marks.js';
 
 /** Digest credentials that passed the stateless checks. */
 export interface VerifiedCredentials {
@@ -45,6 +46,8 @@ export type AorRegisterReply =
       expires: number;
       /** The flow's lease, when it asked for one and still has bindings. */
       lease: Lease | null;
+      /** Live traces of this AOR (only while one is on): the flow copies its messages to them. */
+      trace?: TraceMark[];
     };
 
 /** A binding as listed by the admin API. */

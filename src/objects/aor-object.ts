@@ -25,6 +25,7 @@ import { registrationDeltas } from './metrics-gauges.js';
 import { shardOf } from './metrics-object.js';
 import { flowStub, metricsShard } from './stubs.js';
 import { bindingView, deviceWithViews, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
+import { AorTraces, type TraceMark } from './aor-trace.js';
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
 export class AorObject extends DurableObject<Env> {
@@ -38,6 +39,7 @@ export class AorObject extends DurableObject<Env> {
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm); with its subscriptions, alarms and position. */
   readonly #gb: GbDevice | null;
   readonly #events: GbSubscriptions | null;
+  readonly #traces: AorTraces;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
 
@@ -51,6 +53,7 @@ export class AorObject extends DurableObject<Env> {
     this.#bindings = this.#store.bindings();
     void ctx.blockConcurrencyWhile(async () => void (this.#alarmAt = await ctx.storage.getAlarm()));
     this.#gb = gbOps.deviceOf(ctx, env, this.#config.gb, this.#store, Date.now());
+    this.#traces = new AorTraces(ctx.storage.kv, env);
     const gb = this.#config.gb;
     this.#events = this.#gb && gb && new GbSubscriptions({ gb: this.#gb, config: gb, platform: this.#platform, sql: countedSql(ctx.storage.sql, this.#ledger), live: () => this.#live(), schedule: () => this.#schedule(), waitUntil: (p) => ctx.waitUntil(p), now: Date.now });
     this.#gb?.heldUntil(this.#bindings.length > 0 ? Math.max(...this.#bindings.map((b) => b.heldUntil ?? b.expiresAt)) : null);
@@ -91,6 +94,7 @@ export class AorObject extends DurableObject<Env> {
       flowBound: mine.length > 0,
       expires: mine.length > 0 ? Math.max(...mine.map((b) => remainingSeconds(b, now))) : 0,
       lease: input.wantsLease && account ? grantLease(this.#aor, account, input.algorithm, flowId, this.#bindings, this.#gb?.current ?? null, now) : null,
+      ...this.#traces.reply(now),
     };
   }
 
@@ -146,8 +150,13 @@ export class AorObject extends DurableObject<Env> {
   async hasAccount(): Promise<boolean> { return this.#effectiveAccount() !== null; }
 
   /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
-  async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
-    return { exists: this.#effectiveAccount() !== null, targets: this.#live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })) };
+  async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }>; trace?: TraceMark[] }> {
+    return { exists: this.#effectiveAccount() !== null, targets: this.#live().map((b) => ({ flowId: b.flowId, uri: b.uri, address: b.address })), ...this.#traces.reply(Date.now()) };
+  }
+
+  /** RPC from the traces API: arm (`on`) or end a trace of this AOR; the flows of its bindings are told (how many). (`trace` is a handler name.) */
+  async armTrace(mark: TraceMark, on: boolean): Promise<number> {
+    return this.#traces.arm(mark, on, this.#live().map((b) => b.flowId), Date.now());
   }
 
   /** Send a request from the platform to every live binding; resolves with the final status. */
@@ -241,11 +250,7 @@ export class AorObject extends DurableObject<Env> {
   async #flowViews(now: number): Promise<Map<string, FlowView>> {
     const flows = [...new Set(this.#live(now).map((b) => b.flowId))];
     const views = await Promise.all(flows.map((f) => flowStub(this.env, f).leaseView(this.#aor).catch(() => null)));
-    const out = new Map<string, FlowView>();
-    flows.forEach((f, i) => {
-      const v = views[i];
-      if (v) out.set(f, v);
-    });
+    const out = new Map(flows.flatMap((f, i): Array<[string, FlowView]> => (views[i] ? [[f, views[i]]] : [])));
     const gone = new Set([...out].filter(([, v]) => v.gone).map(([f]) => f));
     if (gone.size > 0) this.#dropFlows(gone, 'connection closed');
     return out;

@@ -6,6 +6,7 @@
 import type { Flow } from '../transport/flow.js';
 import type { Lease } from '../registrar/lease.js';
 import type { PendingMetrics } from './metrics-buffer.js';
+import type { FlowTraceState } from '../trace/marks.js';
 
 /** What a flow keeps across hibernation. */
 export interface FlowAttachment {
@@ -21,6 +22,8 @@ export interface FlowAttachment {
   metrics: PendingMetrics | null;
   /** The liveness limit the bridge was told for this socket (ms), or null. */
   liveness: number | null;
+  /** Live traces this flow copies messages to (`objects/flow-trace.ts`); null, the usual case: none. */
+  trace: FlowTraceState | null;
 }
 
 /** The runtime's limit on a serialized attachment. */
@@ -44,7 +47,7 @@ export class AttachmentCache {
       const raw = ws.deserializeAttachment() as Partial<FlowAttachment> | null;
       if (!raw?.flow) return null;
       // Attachments written before leases existed lack the newer fields.
-      att = { flow: raw.flow, aors: raw.aors ?? [], leases: raw.leases ?? {}, metrics: raw.metrics ?? null, liveness: raw.liveness ?? null };
+      att = { flow: raw.flow, aors: raw.aors ?? [], leases: raw.leases ?? {}, metrics: raw.metrics ?? null, liveness: raw.liveness ?? null, trace: raw.trace ?? null };
       this.#cache.set(ws, att);
     }
     return att;

@@ -17,6 +17,7 @@ import type { FlowLeases } from './flow-leases.js';
 import type { RegisterHost, SourceGuard } from './flow-register.js';
 import type { FlowHost } from './flow-routing.js';
 import type { FlowAors } from './udp-flow-aors.js';
+import type { FlowTrace } from './flow-trace.js';
 import { aorStub, guardStub } from './stubs.js';
 
 /** The parts of a flow object the hosts are made of. */
@@ -32,6 +33,8 @@ export interface FlowParts {
   authResult(ok: boolean): void;
   /** Send to the peer on its newest socket (`ws` when it is the only one). */
   send(ws: WebSocket, msg: SipMessage): void;
+  /** The flow's part in live traces. */
+  trace: FlowTrace;
 }
 
 /** The guard of the peer's address: its failed authentications across every connection and bridge flow. */
@@ -71,6 +74,7 @@ function hostsOf(p: FlowParts, ws: WebSocket, att: FlowAttachment): SocketHosts 
     config: p.config, flow, nonces: p.nonces, lease, setLease, canHoldLease, guard, authResult,
     register: async (aor, input) => (await aorStub(p.env, aor).register(input)) as AorRegisterReply,
     track: (aor, bound) => p.aors.track(ws, aor, bound),
+    traced: (marks, req) => p.trace.received(ws, marks, req, true),
   };
   const gb = p.config.gb;
   const device: DeviceHost | null = gb && {
@@ -81,6 +85,8 @@ function hostsOf(p: FlowParts, ws: WebSocket, att: FlowAttachment): SocketHosts 
   };
   const router: FlowHost = {
     env: p.env, config: p.config, flow, hasAor, sendToPeer: (msg) => p.send(ws, msg), authResult, nonces: p.nonces, guard,
+    traceMarks: (callId) => p.trace.marksOf(p.attachments.get(ws), callId, Date.now()),
+    traced: (marks, req) => p.trace.received(ws, marks, req, false),
   };
   hosts.set(ws, (h = { register, device, router }));
   return h;

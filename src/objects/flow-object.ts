@@ -9,32 +9,25 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig, type Config } from '../config.js';
 import { log } from '../log.js';
-import { SipError } from '../sip/errors.js';
-import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
-import { CAPABILITIES } from '../sip/methods.js';
+import type { SipMessage, SipResponse } from '../sip/message.js';
 import { parseMessage } from '../sip/parse.js';
-import { createResponse, errorResponse } from '../sip/response.js';
-import { validateRequest } from '../sip/validate.js';
-import { checkExtensions } from '../proxy/request-checks.js';
 import type { LeaseUpdate } from '../registrar/lease.js';
 import { flowFromUpgrade, isBridged } from '../transport/flow.js';
 import { decideFrame } from '../transport/frame-decision.js';
 import { closeEffect } from '../transport/liveness.js';
-import { stampReceived } from '../transport/received.js';
 import { encodeFrame } from '../transport/ws-frames.js';
 import { FlowLimits } from '../transport/flow-limits.js';
 import { NonceCounts } from '../auth/nonce-counts.js';
-import { echoGbVersion } from '../gb28181/version.js';
 import { FlowAors, UdpFlowAors } from './udp-flow-aors.js';
 import { FlowRouter } from './flow-routing.js';
-import { handleRegister } from './flow-register.js';
-import { deviceMessage } from './flow-device.js';
-import { deviceNotify } from './flow-notify.js';
-import { deviceHost, registerHost, routerHost, type FlowParts } from './flow-hosts.js';
+import { onRequest } from './flow-dispatch.js';
+import type { FlowParts } from './flow-hosts.js';
 import type { FlowView } from './aor-leases.js';
 import { AttachmentCache, type FlowAttachment } from './attachments.js';
 import { FlowCounters, requestCounter, responseCounter } from './flow-counters.js';
 import { FlowLeases } from './flow-leases.js';
+import { FlowTrace } from './flow-trace.js';
+import type { TraceMark } from '../trace/marks.js';
 import { aorStub } from './stubs.js';
 import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
 
@@ -53,6 +46,7 @@ export class FlowObject extends DurableObject<Env> {
   readonly #counters: FlowCounters;
   readonly #aors: FlowAors;
   readonly #parts: FlowParts;
+  readonly #trace: FlowTrace;
   readonly #ledger: Ledger;
   readonly [LEDGER]: Ledger;
 
@@ -65,8 +59,9 @@ export class FlowObject extends DurableObject<Env> {
     this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'FlowObject', (n, by) => this.#counters.inc(n, by), () => this.#settle(this.#socket(), true));
     const udp = new UdpFlowAors(countedSql(ctx.storage.sql, this.#ledger), () => ctx.getWebSockets().flatMap((ws) => this.#attachments.get(ws)?.aors ?? []));
     this.#aors = new FlowAors(this.#attachments, udp);
+    this.#trace = new FlowTrace(env, this.#attachments, () => ctx.getWebSockets(), (p) => ctx.waitUntil(p));
     this.#parts = {
-      env, config: this.#config, nonces: this.#nonces, leases: this.#leases, aors: this.#aors, attachments: this.#attachments,
+      env, config: this.#config, nonces: this.#nonces, leases: this.#leases, aors: this.#aors, attachments: this.#attachments, trace: this.#trace,
       authResult: (ok) => this.#authResult(ok), send: (ws, msg) => this.#send(this.#socket() ?? ws, msg),
     };
     // RFC 5626 §4.4.1 CRLF keep-alive answered by the runtime, without waking the object.
@@ -86,12 +81,13 @@ export class FlowObject extends DurableObject<Env> {
     // AORs registered on the flow, whose bindings outlived the old socket, are in storage.
     if (isBridged(flow.transport)) this.#aors.udp.load();
     const metrics = this.#counters.buffer.pending;
+    const trace = flow.transport === 'UDP' ? this.#trace.carried() : null;
     for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
     // A connection's bounds are its own: a bridged device's new socket does not inherit the old one's ban.
     this.#limits = new FlowLimits(this.#config.flowLimits, Date.now());
     this.#banned = false;
     this.ctx.acceptWebSocket(server);
-    this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null });
+    this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null, trace });
     this.#counters.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
     // Sent at once (one shard RPC a connection), as the close is: opened minus closed is the open connections.
     this.#settle(server, true);
@@ -110,8 +106,11 @@ export class FlowObject extends DurableObject<Env> {
     return pending?.finally(() => this.#settle(ws, this.#ledger.enabled));
   }
 
-  /** RPC: send a message (already framed) to this flow's peer. False when the peer is gone, or `forAor`'s lease here has no live binding. */
-  async deliver(data: string | Uint8Array, forAor?: string): Promise<boolean> {
+  /**
+   * RPC: send a message (already framed) to this flow's peer. False when the peer is gone, or `forAor`'s lease
+   * here has no live binding. `trace`: the marks of a traced request (its Call-ID is traced here too).
+   */
+  async deliver(data: string | Uint8Array, forAor?: string, trace?: TraceMark[]): Promise<boolean> {
     const ws = this.#socket();
     if (forAor && this.#leases.lapsed(ws, forAor, this.ctx.id.name !== undefined, Date.now())) {
       // Tell the AOR, so it stops offering a binding it holds to the lease's horizon.
@@ -121,7 +120,14 @@ export class FlowObject extends DurableObject<Env> {
     }
     if (!ws) return false;
     ws.send(data);
+    this.#trace.sent(ws, null, data, trace);
     return true;
+  }
+
+  /** RPC from an AOR: a trace of it starts (`on`) or ends; every message on this flow is copied to it meanwhile. */
+  async traceMark(mark: TraceMark, on: boolean): Promise<void> {
+    this.#trace.mark(mark, on, Date.now());
+    this.#attachments.flush();
   }
 
   /** RPC: a response to a request this flow forwarded, relayed by the flow it arrived on. */
@@ -201,17 +207,19 @@ export class FlowObject extends DurableObject<Env> {
     if (d.kind === 'shed') return this.#counters.inc('sip_rate_limited_total');
     if (d.kind === 'drop') return this.#counters.drop(att.flow, d.reason);
     if (d.kind === 'answer') {
+      if (att.trace) this.#trace.observe(ws, att, 'in', null, data, Date.now());
       if (d.counter) this.#counters.inc(d.counter);
       return this.#send(ws, d.response);
     }
     const msg = d.message;
+    if (att.trace) this.#trace.observe(ws, att, 'in', msg, data, Date.now());
     this.#counters.inc(msg.type === 'request' ? requestCounter(msg.method) : 'sip_responses_received_total');
     if (msg.type === 'response') {
       return this.#router.relay(msg, { env: this.env, flow: att.flow }).then((dropped) => {
         if (dropped) this.#counters.drop(att.flow, dropped);
       });
     }
-    const res = this.#onRequest(ws, att, msg);
+    const res = onRequest(this.#router, this.#parts, ws, att, msg);
     if (res instanceof Promise) return res.then((r) => this.#answered(ws, att, r));
     this.#answered(ws, att, res);
   }
@@ -228,46 +236,6 @@ export class FlowObject extends DurableObject<Env> {
       log('warn', 'too many failed authentications, closing', { flow: att.flow.id });
       ws.close(1008, 'too many failed authentications');
     }
-  }
-
-  /** Handle one request; returns the response to send, if any (a promise when it awaits another object). */
-  #onRequest(ws: WebSocket, att: FlowAttachment, req: SipRequest): SipResponse | null | Promise<SipResponse | null> {
-    const echo = (res: SipResponse | null) => (res ? echoGbVersion(req, res) : res); // GB/T 28181-2022 Annex I
-    try {
-      const res = this.#dispatch(ws, att, req);
-      return res instanceof Promise ? res.catch((err: unknown) => this.#failed(att, req, err)).then(echo) : echo(res);
-    } catch (err) {
-      return echo(this.#failed(att, req, err));
-    }
-  }
-
-  #dispatch(ws: WebSocket, att: FlowAttachment, req: SipRequest): SipResponse | null | Promise<SipResponse | null> {
-    const checked = validateRequest(req);
-    if (!checked.ok) throw checked.error;
-    const ess = checked.value;
-    stampReceived(req, ess.vias[0]!, att.flow);
-    checkExtensions(req, ess);
-    switch (req.method) {
-      case 'REGISTER':
-        return handleRegister(registerHost(this.#parts, ws, att), req, ess);
-      case 'MESSAGE':
-      case 'NOTIFY': // to the platform: a GB device's MESSAGE, or its subscription's event (GB/T 28181 §9.11)
-        if (this.#config.gb && ess.requestUri.user === this.#config.gb.platformId) return (req.method === 'NOTIFY' ? deviceNotify : deviceMessage)(deviceHost(this.#parts, ws, att), req, ess, Date.now());
-        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-      case 'OPTIONS':
-        // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
-        if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, routerHost(this.#parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
-        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-      default:
-        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-    }
-  }
-
-  /** Errors map to responses here only: a SipError to its response, anything else to a logged 500. */
-  #failed(att: FlowAttachment, req: SipRequest, err: unknown): SipResponse {
-    if (err instanceof SipError) return errorResponse(req, err);
-    log('error', 'request failed', { flow: att.flow.id, method: req.method, callId: req.headers.get('call-id'), error: String(err) });
-    return errorResponse(req, new SipError(500, 'Server Internal Error'));
   }
 
   #authResult(ok: boolean): void {
@@ -291,7 +259,9 @@ export class FlowObject extends DurableObject<Env> {
   /** Send a message on the socket: text frame when it is UTF-8, binary otherwise (RFC 7118 §5.1). */
   #send(ws: WebSocket, msg: SipMessage): void {
     try {
-      ws.send(encodeFrame(msg));
+      const frame = encodeFrame(msg);
+      ws.send(frame);
+      this.#trace.sent(ws, msg, frame);
     } catch (err) {
       this.#counters.drop(this.#attachments.get(ws)!.flow, `send failed: ${String(err)}`);
     }

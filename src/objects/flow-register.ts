@@ -5,6 +5,7 @@
  * the challenge they understand and the headers of the 200.
  * @module
  */
+import type { TraceMark } from '../trace/marks.js';
 import type { Config } from '../config.js';
 import { challengeValues, precheckCredentials, type Precheck } from '../auth/authenticate.js';
 import { createNonce, NONCE_RANDOM_BYTES } from '../auth/nonce.js';
@@ -113,6 +114,8 @@ export interface RegisterHost {
   setLease(aor: string, lease: Lease | null): void;
   /** Whether a lease for `aor` would fit in the flow's attachment. */
   canHoldLease(aor: string): boolean;
+  /** The AOR is traced: this flow is too from now on, this REGISTER included. */
+  traced?(marks: TraceMark[], req: SipRequest): void;
 }
 
 /**
@@ -224,6 +227,7 @@ async function registerAtAor(host: RegisterHost, req: SipRequest, ess: RequestEs
   if (reply.kind === 'error') throw new SipError(reply.status, reply.reason, reply.headers as Array<[string, string]>);
   host.setLease(aor, reply.lease);
   host.track(aor, reply.flowBound);
+  if (reply.trace && reply.flowBound) host.traced?.(reply.trace, req);
   return ok(req, ess, d, config, request, reply.contacts, reply.expires, now);
 }
 

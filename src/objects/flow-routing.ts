@@ -26,6 +26,7 @@ import { flowAddress } from '../transport/flow.js';
 import { aorStub, aorStubById, deliverTo, flowStub, randomHex } from './stubs.js';
 import { flowNonce, guarded, type SourceGuard } from './flow-register.js';
 import { encodeFrame } from '../transport/ws-frames.js';
+import type { TraceMark } from '../trace/marks.js';
 
 /** What the router needs from the flow object hosting it. */
 export interface FlowHost {
@@ -42,6 +43,10 @@ export interface FlowHost {
   guard: SourceGuard;
   /** The flow's nonce-count replay window. */
   nonces: NonceCounts;
+  /** Trace marks a request with this Call-ID carries to the next flow (undefined, the usual case: untraced). */
+  traceMarks?(callId: string): TraceMark[] | undefined;
+  /** The target AOR is traced: this flow traces the request's Call-ID too, the request included. */
+  traced?(marks: TraceMark[], req: SipRequest): void;
 }
 
 function isIpLiteral(host: string): boolean {
@@ -121,6 +126,7 @@ export class FlowRouter {
     const target = `sip:${unescapeUserPart(uri.user)}@${host.config.domain}`;
     const found = await aorStub(host.env, target).lookup();
     if (!found.exists) throw new SipError(404, 'Not Found');
+    if (found.trace) host.traced?.(found.trace, req);
     if (found.targets.length === 0) throw new SipError(480, 'Temporarily Unavailable');
     const key = randomHex(8);
     const me = flowAddress(host.flow, host.config.domain);
@@ -192,7 +198,7 @@ export class FlowRouter {
       host.sendToPeer(msg);
       return true;
     }
-    return deliverTo(host.env, flowId, msg, forAor);
+    return deliverTo(host.env, flowId, msg, forAor, host.traceMarks?.(msg.headers.get('call-id') ?? ''));
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Env } from '../env.js';
 import { toHex } from '../auth/hash.js';
 import type { SipMessage } from '../sip/message.js';
 import { encodeFrame } from '../transport/ws-frames.js';
+import type { TraceMark } from '../trace/marks.js';
 
 /** The object of an address-of-record, named by the AOR (`sip:user@domain`). */
 export function aorStub(env: Env, aor: string) {
@@ -66,6 +67,16 @@ export function metricsShard(env: Env, n: number) {
   return env.METRICS.get(env.METRICS.idFromName(`metrics:${n}`));
 }
 
+/** The object of live trace `id`, `trace:<id>`. */
+export function traceStub(env: Env, id: string) {
+  return env.TRACE.get(env.TRACE.idFromName(`trace:${id}`));
+}
+
+/** The list of live traces, `traces` (a TraceObject too). */
+export function traceListStub(env: Env) {
+  return env.TRACE.get(env.TRACE.idFromName('traces'));
+}
+
 /** `bytes` random bytes as hex (transaction keys, tags, Call-IDs). */
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
@@ -73,11 +84,12 @@ export function randomHex(bytes: number): string {
 
 /**
  * Send a message to a flow's peer; false when the flow (or its object) is gone, or when `forAor` names an
- * AOR whose lease on that flow no longer holds a live binding.
+ * AOR whose lease on that flow no longer holds a live binding. `trace`: the marks of a traced request, so
+ * the next flow traces its Call-ID too (only when traced).
  */
-export async function deliverTo(env: Env, flowId: string, msg: SipMessage, forAor?: string): Promise<boolean> {
+export async function deliverTo(env: Env, flowId: string, msg: SipMessage, forAor?: string, trace?: TraceMark[]): Promise<boolean> {
   try {
-    return await flowStub(env, flowId).deliver(encodeFrame(msg), forAor);
+    return await flowStub(env, flowId).deliver(encodeFrame(msg), forAor, trace);
   } catch {
     return false;
   }

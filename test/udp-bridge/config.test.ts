@@ -78,7 +78,17 @@ describe('parseConfig', () => {
     expect(run(['--max-datagram', '100000']).maxDatagramBytes).toBe(MAX_UDP_PAYLOAD);
   });
 
+  it('sends no HEP by default, and reads the collector, capture id and key from flags or HEP_* variables', () => {
+    expect(run([]).hep).toBeNull();
+    expect(run(['--hep', 'udp:127.0.0.1:9060']).hep).toEqual({ host: '127.0.0.1', port: 9060, captureId: null, authKey: null });
+    expect(run([], { HEP_COLLECTOR: 'udp:[::1]:9061', HEP_CAPTURE_ID: '2001', HEP_AUTH_KEY: 'k' }).hep).toEqual({ host: '::1', port: 9061, captureId: 2001, authKey: 'k' });
+    expect(run(['--hep', 'udp:10.0.0.1:9062', '--hep-id', '7'], { HEP_COLLECTOR: 'udp:127.0.0.1:1' }).hep).toMatchObject({ host: '10.0.0.1', port: 9062, captureId: 7 });
+  });
+
   it.each([
+    [['--hep', 'tcp:127.0.0.1:9060'], /udp:host:port/],
+    [['--hep', 'udp:127.0.0.1:0'], /needs a port/],
+    [['--hep', 'udp:127.0.0.1:9060', '--hep-id', 'x'], /hep-id/],
     [['--bogus'], /bogus/],
     [['positional'], /unexpected argument/],
     [['--upstream', 'http://x/sip'], /ws:\/\/ or wss:\/\//],

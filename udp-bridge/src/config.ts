@@ -69,6 +69,16 @@ export interface BridgeConfig {
   tcpListen: HostPort | 'udp' | null;
   /** Largest SIP message (headers and body) accepted on a TCP connection; larger ones close it (413). */
   tcpMaxMessageBytes: number;
+  /** HEPv3 collector every SIP datagram in and out is copied to (`--hep udp:host:port`), or null (off). */
+  hep: HepTarget | null;
+}
+
+/** Where and how the bridge sends HEPv3 (sipcapture/hep) copies. */
+export interface HepTarget extends HostPort {
+  /** Capture agent id (chunk 12), or null. */
+  captureId: number | null;
+  /** Auth key (chunk 14) the collector checks, or null. */
+  authKey: string | null;
 }
 
 /** Log levels, least severe first. */
@@ -104,6 +114,7 @@ export const DEFAULT_CONFIG: Readonly<BridgeConfig> = {
   logLevel: 'info',
   tcpListen: 'udp',
   tcpMaxMessageBytes: 64 * 1024,
+  hep: null,
 };
 
 /** What the command line asked for: run with a config, or print the help text. */
@@ -132,6 +143,10 @@ export const ENV_NAMES = {
   'log-level': 'BRIDGE_LOG_LEVEL',
   'tcp-listen': 'BRIDGE_TCP_LISTEN',
   'tcp-max-message': 'BRIDGE_TCP_MAX_MESSAGE',
+  // The same names as the Worker's HEP variables.
+  hep: 'HEP_COLLECTOR',
+  'hep-id': 'HEP_CAPTURE_ID',
+  'hep-key': 'HEP_AUTH_KEY',
 } as const;
 
 type FlagName = keyof typeof ENV_NAMES;
@@ -155,6 +170,9 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'tcp-listen': { type: 'string' },
   'tcp-max-message': { type: 'string' },
+  hep: { type: 'string' },
+  'hep-id': { type: 'string' },
+  'hep-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -207,6 +225,16 @@ function logLevel(text: string): LogLevel {
   throw new ConfigError(`log-level: expected debug, info, warn or error, got "${text}"`);
 }
 
+/** `udp:host:port` (the scheme sngrep's `-L` and heplify use; only UDP from the bridge) with the optional id and key. */
+function hepTarget(text: string, id: string | undefined, key: string | undefined): HepTarget {
+  const m = /^udp:(.+)$/.exec(text.trim());
+  if (!m) throw new ConfigError(`hep: expected udp:host:port, got "${text}"`);
+  const at = parseHostPort(m[1]!, 'hep', '127.0.0.1');
+  if (at.port === 0) throw new ConfigError('hep: the collector needs a port');
+  if (key !== undefined && /[\r\n]/.test(key)) throw new ConfigError('hep-key: must not contain CR or LF');
+  return { ...at, captureId: id === undefined ? null : positiveInt(id, 'hep-id', 0xffff_ffff), authKey: key ?? null };
+}
+
 /**
  * Build the configuration from argv (without `node` and the script) and an environment map.
  * Pure: reads nothing but its arguments.
@@ -231,6 +259,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const maxFlows = pick('max-flows');
     const level = pick('log-level');
     const tcp = pick('tcp-listen');
+    const hepFlag = pick('hep');
     const int = (name: FlagName, fallback: number): number => {
       const v = pick(name);
       return v === undefined ? fallback : positiveInt(v, name);
@@ -255,6 +284,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       logLevel: level === undefined ? d.logLevel : logLevel(level),
       tcpListen: tcp === undefined ? d.tcpListen : tcp === 'off' ? null : parseHostPort(tcp, 'tcp-listen'),
       tcpMaxMessageBytes: int('tcp-max-message', d.tcpMaxMessageBytes),
+      hep: hepFlag === undefined ? null : hepTarget(hepFlag, pick('hep-id'), pick('hep-key')),
     };
     return { ok: true, value: { kind: 'run', config } };
   } catch (e) {
