@@ -4,20 +4,17 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { HTTPException } from 'hono/http-exception';
-import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
 import { TRACE_MAX_SECONDS, traceLimits } from '../trace/limits.js';
 import { traceText } from '../trace/record.js';
 import { aorStub, randomHex, traceListStub, traceStub } from '../objects/stubs.js';
 import type { TraceMessage } from '../trace/record.js';
 
-type AppEnv = { Bindings: Env };
+import { error as failure, json, type AppEnv } from './openapi.js';
 
 /** A user name (as `/users/{user}` takes it) or `sip:user@domain`. */
 const USER = /^(?:sips?:)?[A-Za-z0-9][A-Za-z0-9._~+-]{0,63}(?:@[A-Za-z0-9.-]{1,253})?$/;
 
-const ErrorBody = z.object({ error: z.string() }).openapi('Error');
 const TraceId = z.string().regex(/^[0-9a-f]{16}$/, 'a trace id is 16 hex digits').openapi({ param: { name: 'id', in: 'path' }, example: '3f9a0c1b2d4e5f60' });
 const Summary = z.object({
   id: z.string(),
@@ -37,21 +34,8 @@ const Message = z.object({
 const View = Summary.extend({ active: z.boolean(), dropped: z.number().int(), messages: z.array(Message) }).openapi('TraceMessages');
 const After = z.object({ after: z.coerce.number().int().min(0).default(0).openapi({ description: 'only messages with a greater seq' }) });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const failure = (description: string) => json(ErrorBody, description);
-
-/** The traces sub-app; a request that breaks a schema gets 400 `{ error }` with the schema's message. */
-export const traces = new OpenAPIHono<AppEnv>({
-  defaultHook: (result, c) => {
-    if (!result.success) return c.json({ error: result.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ') }, 400);
-  },
-});
-
-// A body not declared JSON (415) and the like: the API's error shape, not the validator's plain text.
-traces.onError((err, c) => {
-  if (err instanceof HTTPException) return c.json({ error: err.status === 415 ? 'the body must be JSON (Content-Type: application/json)' : err.message || 'bad request' }, err.status);
-  throw err;
-});
+/** The traces sub-app; a request that breaks a schema gets 400 `{ error }` from the `/api/v1` app's one hook. */
+export const traces = new OpenAPIHono<AppEnv>();
 
 traces.openapi(createRoute({
   method: 'post', path: '/', summary: 'Start a live SIP trace of users or a GB device',
