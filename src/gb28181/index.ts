@@ -11,3 +11,4 @@ export * from './ptz.js';
 export * from './catalog.js';
 export * from './sdp.js';
 export * from './date.js';
+export * from './broadcast.js';

@@ -11,6 +11,8 @@ import type { AorStore } from './aor-store.js';
 import type { GbDevice, LiveSession } from './gb-device.js';
 import type { PlatformRequests } from './platform-requests.js';
 
+export { broadcast, broadcastMessage, type BroadcastOp } from './aor-broadcast.js';
+
 /** A device as the API shows it. */
 export interface DeviceView extends DeviceState {
   sessions: Array<Omit<LiveSession, 'dialog'>>;

@@ -71,9 +71,7 @@ export class AorObject extends DurableObject<Env> {
   get #aor(): string { return this.ctx.id.name ?? `sip:unknown@${this.#config.domain}`; }
 
   /** Live bindings, most preferred first. */
-  #live(now = Date.now()): Binding[] {
-    return byPreference(this.#bindings.filter((b) => isLive(b, now)));
-  }
+  #live(now = Date.now()): Binding[] { return byPreference(this.#bindings.filter((b) => isLive(b, now))); }
 
   /** Authenticate and apply a REGISTER (RFC 3261 §10.3); the flow gets a lease on its bindings. */
   async register(input: AorRegisterInput): Promise<AorRegisterReply> {
@@ -156,9 +154,7 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /** Whether the account exists (GB devices under a shared password always do). */
-  async hasAccount(): Promise<boolean> {
-    return this.#effectiveAccount() !== null;
-  }
+  async hasAccount(): Promise<boolean> { return this.#effectiveAccount() !== null; }
 
   /** Where requests for this AOR go: every live binding, most preferred first (RFC 3261 §16.5). */
   async lookup(): Promise<{ exists: boolean; targets: Array<{ flowId: string; uri: string; address: FlowAddress }> }> {
@@ -191,6 +187,7 @@ export class AorObject extends DurableObject<Env> {
     const now = Date.now();
     if (!this.#gb || this.#live(now).length === 0) return { status: 404, reason: 'Not Found (device not registered)', lease: null };
     const res = this.#gb.onMessage(body, contentType, now);
+    gbOps.broadcastMessage(this.#gb, body, contentType); // a Response/Broadcast refusing a waiting broadcast
     this.#schedule();
     const account = this.#effectiveAccount();
     const lease = wantsLease && account && this.#gb.current.online ? grantLease(this.#aor, account, 'MD5', flowId, this.#bindings, this.#gb.current, now) : null;
@@ -222,6 +219,9 @@ export class AorObject extends DurableObject<Env> {
   async gbLiveStop(callId: string, waitMs: number): Promise<gbOps.GbOutcome> {
     return gbOps.liveStop(this.#gbHost(), callId, waitMs);
   }
+
+  /** GB28181 RPC: voice broadcast (GB/T 28181 §9.12): the API's start, list and stop, the device's INVITE, ACK and BYE. */
+  async gbBroadcast(op: gbOps.BroadcastOp): Promise<gbOps.GbOutcome> { return gbOps.broadcast(this.#gbHost(), this.#config.gb!, op); }
 
   /** Expiry: drop bindings past their interval (or lease) and grace; devices go offline. */
   override async alarm(): Promise<void> {

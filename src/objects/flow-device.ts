@@ -2,6 +2,7 @@
  * MESSAGEs from a GB/T 28181 device to the platform, as its flow handles them: only from a device registered
  * on this flow (else 404, GB/T 28181 §9.6); a keepalive is answered here when the flow holds the device's
  * lease, so the minute-by-minute heartbeat costs no hop and no write; anything else goes to the device's AOR.
+ * A device's INVITE, ACK and BYE to the platform (voice broadcast) are in `flow-broadcast.ts`, re-exported here.
  * @module
  */
 import { SipError } from '../sip/errors.js';
@@ -12,6 +13,8 @@ import { contentTypeCharset } from '../gb28181/charset.js';
 import { parseManscdpBody } from '../gb28181/manscdp.js';
 import { holdsLiveBinding, keepaliveLocally, type Lease } from '../registrar/lease.js';
 import type { GbConfig } from '../config.js';
+
+export { broadcastRequest, isBroadcastRequest } from './flow-broadcast.js';
 
 /** What the flow lends to device MESSAGE handling. */
 export interface DeviceHost {

@@ -28,7 +28,7 @@ import { echoGbVersion } from '../gb28181/version.js';
 import { FlowAors, UdpFlowAors } from './udp-flow-aors.js';
 import { FlowRouter } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
-import { deviceMessage } from './flow-device.js';
+import { broadcastRequest, deviceMessage, isBroadcastRequest } from './flow-device.js';
 import { deviceHost, registerHost, routerHost, type FlowParts } from './flow-hosts.js';
 import type { FlowView } from './aor-leases.js';
 import { AttachmentCache, type FlowAttachment } from './attachments.js';
@@ -166,8 +166,8 @@ export class FlowObject extends DurableObject<Env> {
     if (!att) return;
     const { flow } = att;
     const effect = closeEffect(flow.transport, code, att.liveness, this.#socket() !== null);
-    if (effect === 'unbind') await Promise.all(this.#aors.unbindAll(att).map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
-    if (effect === 'silent') await this.#silent();
+    if (effect === 'silent' || effect === 'silent-unbind') await this.#silent();
+    if (effect === 'unbind' || effect === 'silent-unbind') await Promise.all(this.#aors.unbindAll(att).map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
     if (effect === 'watch') {
       this.#ledger.alarmSet();
       await this.ctx.storage.setAlarm(Date.now() + att.liveness!);
@@ -255,8 +255,8 @@ export class FlowObject extends DurableObject<Env> {
         // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
         if (ess.requestUri.user === null && !req.headers.has('route') && this.#router.isLocal(ess.requestUri, routerHost(this.#parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
         return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
-      default:
-        return this.#router.route(req, ess, routerHost(this.#parts, ws, att));
+      default: // a GB device's INVITE, ACK, BYE to the broadcast source (GB/T 28181 §9.12), or proxied
+        return isBroadcastRequest(this.#config, req, ess) ? broadcastRequest(this.#parts, att, req, ess) : this.#router.route(req, ess, routerHost(this.#parts, ws, att));
     }
   }
 
