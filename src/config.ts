@@ -59,12 +59,17 @@ export interface GbConfig {
   utcOffsetMinutes: number;
   /** Default media server for live view (IP and RTP port), or null. */
   media: { ip: string; port: number } | null;
+  /** Voice broadcast audio source (IP and RTP port the G.711 comes from), or null: the API then needs one. */
+  broadcastAudio: { ip: string; port: number } | null;
 }
+
+const IP_LITERAL = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
 
 function readGb(env: Env): GbConfig | null {
   const platformId = env.GB_PLATFORM_ID ?? '';
   if (!/^\d{20}$/.test(platformId)) return null;
   const mediaPort = int(env.GB_MEDIA_PORT, 0);
+  const audioPort = int(env.GB_BROADCAST_AUDIO_PORT, 0);
   return {
     platformId,
     realm: env.GB_REALM || platformId.slice(0, 10),
@@ -73,6 +78,8 @@ function readGb(env: Env): GbConfig | null {
     keepaliveMisses: int(env.GB_KEEPALIVE_MISSES, 3),
     utcOffsetMinutes: Number.parseInt(env.GB_UTC_OFFSET_MINUTES ?? '480', 10) || 0,
     media: env.GB_MEDIA_IP && mediaPort > 0 ? { ip: env.GB_MEDIA_IP, port: mediaPort } : null,
+    // The address goes into SDP: an IP literal only.
+    broadcastAudio: IP_LITERAL.test(env.GB_BROADCAST_AUDIO_IP ?? '') && audioPort > 0 && audioPort <= 65535 ? { ip: env.GB_BROADCAST_AUDIO_IP!, port: audioPort } : null,
   };
 }
 

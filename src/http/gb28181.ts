@@ -13,6 +13,7 @@ import { isGbTime, RECORD_TYPES } from './fields.js';
 import { buildPtzCmd, type PtzMove } from '../gb28181/ptz.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
 import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
+import { gbBroadcast } from './gb-broadcast.js';
 
 type AppEnv = { Bindings: Env };
 type Ctx = Context<AppEnv>;
@@ -165,3 +166,5 @@ gb28181.delete('/devices/:id/live/:callId', async (c) => {
   const gb = gbOf(c)!;
   return reply(c, await device(c, gb, c.req.param('id')).gbLiveStop(c.req.param('callId'), waitMs(c)));
 });
+
+gb28181.route('/', gbBroadcast);
