@@ -61,12 +61,17 @@ export interface GbConfig {
   media: { ip: string; port: number } | null;
   /** Seconds before expiry a subscription is refreshed (half way when it is not longer than this). */
   subscriptionMargin: number;
+  /** Voice broadcast audio source (IP and RTP port the G.711 comes from), or null: the API then needs one. */
+  broadcastAudio: { ip: string; port: number } | null;
 }
+
+const IP_LITERAL = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
 
 function readGb(env: Env): GbConfig | null {
   const platformId = env.GB_PLATFORM_ID ?? '';
   if (!/^\d{20}$/.test(platformId)) return null;
   const mediaPort = int(env.GB_MEDIA_PORT, 0);
+  const audioPort = int(env.GB_BROADCAST_AUDIO_PORT, 0);
   return {
     platformId,
     realm: env.GB_REALM || platformId.slice(0, 10),
@@ -76,6 +81,8 @@ function readGb(env: Env): GbConfig | null {
     utcOffsetMinutes: Number.parseInt(env.GB_UTC_OFFSET_MINUTES ?? '480', 10) || 0,
     media: env.GB_MEDIA_IP && mediaPort > 0 ? { ip: env.GB_MEDIA_IP, port: mediaPort } : null,
     subscriptionMargin: int(env.GB_SUBSCRIPTION_MARGIN, 60),
+    // The address goes into SDP: an IP literal only.
+    broadcastAudio: IP_LITERAL.test(env.GB_BROADCAST_AUDIO_IP ?? '') && audioPort > 0 && audioPort <= 65535 ? { ip: env.GB_BROADCAST_AUDIO_IP!, port: audioPort } : null,
   };
 }
 

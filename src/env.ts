@@ -45,6 +45,9 @@ export interface Env extends ZlmEnv {
   GB_MEDIA_PORT?: string;
   /** GB/T 28181: seconds before expiry a subscription is refreshed (default 60). */
   GB_SUBSCRIPTION_MARGIN?: string;
+  /** GB/T 28181 voice broadcast: where the audio (G.711 RTP) comes from, given to devices in the INVITE's answer. */
+  GB_BROADCAST_AUDIO_IP?: string;
+  GB_BROADCAST_AUDIO_PORT?: string;
   /** Per-connection bounds (see README): messages/s, burst, failed authentications before closing. */
   FLOW_MESSAGE_RATE?: string;
   FLOW_MESSAGE_BURST?: string;

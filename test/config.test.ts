@@ -31,4 +31,13 @@ describe('readConfig', () => {
     expect(readConfig(env({ DIGEST_ALGORITHMS: 'SHA-256, MD5' })).digestAlgorithms).toEqual(['SHA-256', 'MD5']);
     expect(readConfig(env({ DIGEST_ALGORITHMS: 'sha-512' })).digestAlgorithms).toEqual(['MD5']);
   });
+
+  it('has a broadcast audio source only when GB_BROADCAST_AUDIO_IP is an address and the port is 1-65535', () => {
+    const gb = (over: Partial<Env>) => readConfig(env({ GB_PLATFORM_ID: '34020000002000000001', ...over })).gb!.broadcastAudio;
+    expect(gb({})).toBeNull();
+    expect(gb({ GB_BROADCAST_AUDIO_IP: '198.51.100.30', GB_BROADCAST_AUDIO_PORT: '10000' })).toEqual({ ip: '198.51.100.30', port: 10_000 });
+    expect(gb({ GB_BROADCAST_AUDIO_IP: '198.51.100.30' })).toBeNull();
+    expect(gb({ GB_BROADCAST_AUDIO_IP: '198.51.100.30', GB_BROADCAST_AUDIO_PORT: '70000' })).toBeNull();
+    expect(gb({ GB_BROADCAST_AUDIO_IP: 'media\r\nX: y', GB_BROADCAST_AUDIO_PORT: '10000' })).toBeNull();
+  });
 });

@@ -16,3 +16,4 @@ export * from './subscription.js';
 export * from './catalog-notify.js';
 export * from './alarm.js';
 export * from './position.js';
+export * from './broadcast.js';

@@ -16,6 +16,7 @@ import { body, COMMON_ERRORS, error, json, type AppEnv } from './openapi.js';
 import { readZlmConfig } from '../media/zlm.js';
 import { gbMedia, liveThroughMediaServer, stopSession, streamSelectOf } from './gb-media.js';
 import { gbSubscriptions } from './gb-subscriptions.js';
+import { gbBroadcast } from './gb-broadcast.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -222,3 +223,4 @@ gb28181.openapi(createRoute({
 // Playback, download, playback control, stop, media sessions; subscriptions, alarms and position.
 gb28181.route('/', gbMedia);
 gb28181.route('/', gbSubscriptions);
+gb28181.route('/', gbBroadcast);

@@ -16,6 +16,8 @@ import { gbDirectoryStub } from './stubs.js';
 import { buildMansrtsp, MANSRTSP, type PlaybackControl } from '../gb28181/mansrtsp.js';
 import type { PlatformRequests } from './platform-requests.js';
 
+export { broadcast, broadcastMessage, type BroadcastOp } from './aor-broadcast.js';
+
 /** A device as the API shows it. */
 export interface DeviceView extends DeviceState {
   sessions: Array<Omit<LiveSession, 'dialog'>>;

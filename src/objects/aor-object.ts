@@ -189,6 +189,7 @@ export class AorObject extends DurableObject<Env> {
     const now = Date.now();
     if (!this.#gb || this.#live(now).length === 0) return { status: 404, reason: 'Not Found (device not registered)', lease: null };
     const res = this.#gb.onMessage(body, contentType, now);
+    gbOps.broadcastMessage(this.#gb, body, contentType); // a Response/Broadcast refusing a waiting broadcast
     this.#schedule();
     const account = this.#effectiveAccount();
     const lease = wantsLease && account && this.#gb.current.online ? grantLease(this.#aor, account, 'MD5', flowId, this.#bindings, this.#gb.current, now) : null;
@@ -224,6 +225,9 @@ export class AorObject extends DurableObject<Env> {
 
   /** GB28181 RPC: subscribe, unsubscribe, list; alarms and position; a NOTIFY from the device's flow. */
   async gbEvents(op: GbEventOp): Promise<gbOps.GbOutcome> { return this.#events?.run(op) ?? { ok: false, failure: 'not-a-device', error: 'not a GB28181 device' }; }
+
+  /** GB28181 RPC: voice broadcast (GB/T 28181 §9.12): the API's start, list and stop, the device's INVITE, ACK and BYE. */
+  async gbBroadcast(op: gbOps.BroadcastOp): Promise<gbOps.GbOutcome> { return gbOps.broadcast(this.#gbHost(), this.#config.gb!, op); }
 
   /** Expiry: drop bindings past their interval (or lease) and grace; devices go offline; due subscriptions are refreshed. */
   override async alarm(): Promise<void> {

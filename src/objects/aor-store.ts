@@ -1,6 +1,6 @@
 /**
  * SQLite persistence of an AOR object: account, bindings, GB28181 device state
- * and live sessions. Bound parameters only; rows written only when they change,
+ * and live and broadcast sessions. Bound parameters only; rows written only when they change,
  * binding refreshes behind (`needsWrite`).
  * @module
  */
@@ -8,6 +8,7 @@ import type { Account } from '../auth/authenticate.js';
 import { needsWrite, type Binding } from '../registrar/bindings.js';
 import type { DeviceState } from '../gb28181/device.js';
 import type { LiveSession } from './gb-device.js';
+import type { BroadcastSession } from './aor-broadcast.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
@@ -15,6 +16,7 @@ CREATE TABLE IF NOT EXISTS bindings (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 DROP TABLE IF EXISTS nonce_counts;
 CREATE TABLE IF NOT EXISTS gb_device (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS gb_sessions (call_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gb_broadcasts (call_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 `;
 
 /** Typed access to one AOR object's tables. */
@@ -81,5 +83,20 @@ export class AorStore {
 
   sessions(): LiveSession[] {
     return this.exec<{ data: string }>('SELECT data FROM gb_sessions').toArray().map((r) => JSON.parse(r.data) as LiveSession);
+  }
+
+  /** A voice-broadcast session (GB/T 28181 §9.12) by the device's INVITE Call-ID, or null. */
+  broadcast(callId: string): BroadcastSession | null {
+    const row = this.exec<{ data: string }>('SELECT data FROM gb_broadcasts WHERE call_id = ?', callId).toArray()[0];
+    return row ? (JSON.parse(row.data) as BroadcastSession) : null;
+  }
+
+  putBroadcast(s: BroadcastSession | null, callId: string): void {
+    if (s === null) this.exec('DELETE FROM gb_broadcasts WHERE call_id = ?', callId);
+    else this.exec('INSERT INTO gb_broadcasts (call_id, data) VALUES (?, ?) ON CONFLICT(call_id) DO UPDATE SET data = excluded.data', callId, JSON.stringify(s));
+  }
+
+  broadcasts(): BroadcastSession[] {
+    return this.exec<{ data: string }>('SELECT data FROM gb_broadcasts').toArray().map((r) => JSON.parse(r.data) as BroadcastSession);
   }
 }

@@ -2,6 +2,7 @@
  * MESSAGEs from a GB/T 28181 device to the platform, as its flow handles them: only from a device registered
  * on this flow (else 404, GB/T 28181 §9.6); a keepalive is answered here when the flow holds the device's
  * lease, so the minute-by-minute heartbeat costs no hop and no write; anything else goes to the device's AOR.
+ * A device's INVITE, ACK and BYE to the platform (voice broadcast) are in `flow-broadcast.ts`, re-exported here.
  * @module
  */
 import { SipError } from '../sip/errors.js';
@@ -14,6 +15,8 @@ import { holdsLiveBinding, keepaliveLocally, type Lease } from '../registrar/lea
 import type { GbConfig } from '../config.js';
 import type { GbOutcome } from './aor-gb.js';
 import type { GbEventOp } from './gb-events.js';
+
+export { broadcastRequest, isBroadcastRequest } from './flow-broadcast.js';
 
 /** What the flow lends to device MESSAGE handling. */
 export interface DeviceHost {

@@ -13,7 +13,7 @@ import { validateRequest } from '../sip/validate.js';
 import { checkExtensions } from '../proxy/request-checks.js';
 import { stampReceived } from '../transport/received.js';
 import type { FlowAttachment } from './attachments.js';
-import { deviceMessage } from './flow-device.js';
+import { broadcastRequest, deviceMessage, isBroadcastRequest } from './flow-device.js';
 import { deviceNotify } from './flow-notify.js';
 import { echoGbVersion } from '../gb28181/version.js';
 import { deviceHost, registerHost, routerHost, type FlowParts } from './flow-hosts.js';
@@ -49,8 +49,8 @@ function dispatch(router: FlowRouter, parts: FlowParts, ws: WebSocket, att: Flow
       // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
       if (ess.requestUri.user === null && !req.headers.has('route') && router.isLocal(ess.requestUri, routerHost(parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
       return router.route(req, ess, routerHost(parts, ws, att));
-    default:
-      return router.route(req, ess, routerHost(parts, ws, att));
+    default: // a GB device's INVITE, ACK, BYE to the broadcast source (GB/T 28181 §9.12), or proxied
+      return isBroadcastRequest(parts.config, req, ess) ? broadcastRequest(parts, att, req, ess) : router.route(req, ess, routerHost(parts, ws, att));
   }
 }
 

@@ -174,8 +174,8 @@ export class FlowObject extends DurableObject<Env> {
     if (!att) return;
     const { flow } = att;
     const effect = closeEffect(flow.transport, code, att.liveness, this.#socket() !== null);
-    if (effect === 'unbind') await Promise.all(this.#aors.unbindAll(att).map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
-    if (effect === 'silent') await this.#silent();
+    if (effect === 'silent' || effect === 'silent-unbind') await this.#silent();
+    if (effect === 'unbind' || effect === 'silent-unbind') await Promise.all(this.#aors.unbindAll(att).map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
     if (effect === 'watch') {
       this.#ledger.alarmSet();
       await this.ctx.storage.setAlarm(Date.now() + att.liveness!);

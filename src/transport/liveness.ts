@@ -91,6 +91,12 @@ export type CloseEffect =
   | 'unbind'
   /** A bridged flow closed by the bridge for silence: its devices are offline. */
   | 'silent'
+  /**
+   * A bridged TCP flow closed for silence: the bridge ended the connection too, so its devices are offline
+   * (keepalive timeout, told first, while the flow still lists them) and then its bindings die with it, as on
+   * 4001: nothing is routed to a dead connection.
+   */
+  | 'silent-unbind'
   /** A bridged flow lost otherwise (the bridge went away): offline after the liveness limit unless it returns. */
   | 'watch'
   /** Nothing: the bridged devices' bindings outlive the socket, and no liveness limit applies. */
@@ -100,6 +106,6 @@ export type CloseEffect =
 export function closeEffect(transport: string, code: number, liveness: number | null, replaced: boolean): CloseEffect {
   if (transport === 'TCP' && code === CONNECTION_CLOSED_CLOSE_CODE) return 'unbind';
   if (transport !== 'UDP' && transport !== 'TCP') return 'unbind';
-  if (code === LIVENESS_CLOSE_CODE) return 'silent';
+  if (code === LIVENESS_CLOSE_CODE) return transport === 'TCP' ? 'silent-unbind' : 'silent';
   return liveness !== null && !replaced ? 'watch' : 'none';
 }

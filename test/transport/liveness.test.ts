@@ -52,12 +52,12 @@ describe('closeEffect', () => {
     expect(closeEffect('UDP', 1006, null, false)).toBe('none'); // a SIP phone: its bindings outlive the socket
   });
 
-  it('unbinds a bridged TCP flow whose connection ended (4001); otherwise a TCP flow is a bridged flow like UDP', () => {
+  it('unbinds a bridged TCP flow whose connection ended (4001) or was closed for silence (4000, after marking it silent); otherwise a TCP flow is a bridged flow like UDP', () => {
     expect(CONNECTION_CLOSED_CLOSE_CODE).toBe(4001);
     expect(closeEffect('TCP', CONNECTION_CLOSED_CLOSE_CODE, 180_000, false)).toBe('unbind');
     expect(closeEffect('TCP', CONNECTION_CLOSED_CLOSE_CODE, null, false)).toBe('unbind'); // a TCP phone too
     expect(closeEffect('UDP', CONNECTION_CLOSED_CLOSE_CODE, null, false)).toBe('none'); // UDP has no connection to end
-    expect(closeEffect('TCP', LIVENESS_CLOSE_CODE, 180_000, false)).toBe('silent');
+    expect(closeEffect('TCP', LIVENESS_CLOSE_CODE, 180_000, false)).toBe('silent-unbind'); // the bridge ended the connection too
     expect(closeEffect('TCP', 1006, 180_000, false)).toBe('watch'); // the bridge lost the Worker, not the device
     expect(closeEffect('TCP', 1006, null, false)).toBe('none');
   });
