@@ -35,8 +35,9 @@ function benchEnv(): void {
 }
 
 /**
- * Locally every live object holds SQLite files open (about 3 descriptors) besides its socket: try to lift
- * workerd's descriptor limit for 10,000 devices (fails silently where the hard limit cannot be raised).
+ * Locally each connection costs wrangler's dev proxy about 4 descriptors (docs/reliability.md, capacity):
+ * try to lift workerd's descriptor limit for 10,000 devices (fails silently where the hard limit cannot be
+ * raised).
  */
 function liftFileLimit(): void {
   for (const p of descendants(process.pid, /^workerd/)) {

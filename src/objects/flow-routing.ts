@@ -164,6 +164,8 @@ export class FlowRouter {
       deliver: (flowId, msg) => this.deliver(host, flowId, msg, forAor),
       respond: (res) => host.sendToPeer(res),
       localResponse: (status, reason) => createResponse(req, status, reason ? { reason } : {}),
+      // RFC 5626 §5.3: a request on a route whose flow no longer exists gets 430 (Flow Failed).
+      ...(forAor ? {} : { flowGone: () => createResponse(req, 430, { reason: 'Flow Failed' }) }),
       setTimer: (ms, fn) => setTimeout(fn, ms),
       clearTimer: (h) => clearTimeout(h as number),
       done: () => {

@@ -66,15 +66,17 @@ export class GuardObject extends DurableObject<Env> {
   #counted(aor: string, account: number | null, now: number): number | null {
     const before = this.#perAddress.blockedUntil(ANY, now);
     const address = this.#perAddress.fail(ANY, now);
-    if (address !== null && address !== before) this.#write(ANY, address);
-    if (account !== null && !this.#written.has(`${aor}|${account}`)) this.#write(aor, account);
+    if (address !== null && address !== before) this.#write(ANY, address, now);
+    if (account !== null && this.#written.get(aor) !== account) this.#write(aor, account, now);
     return max(address, account);
   }
 
-  readonly #written = new Set<string>();
+  /** The block last written for each key, so one block is one row; entries go when their block ends. */
+  readonly #written = new Map<string, number>();
 
-  #write(key: string, until: number): void {
-    this.#written.add(`${key}|${until}`);
+  #write(key: string, until: number, now: number): void {
+    for (const [k, u] of this.#written) if (u <= now) this.#written.delete(k);
+    this.#written.set(key, until);
     this.#exec('INSERT INTO blocks (key, until) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET until = excluded.until', key, until);
   }
 }

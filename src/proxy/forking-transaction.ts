@@ -19,6 +19,8 @@ export interface TransactionHooks {
   respond(res: SipResponse): void;
   /** Build a local final response to the original request (408, 480 …). */
   localResponse(status: number, reason?: string): SipResponse;
+  /** The answer of a branch whose flow is gone; 480 when absent (in a dialog the host answers 430). */
+  flowGone?(): SipResponse;
   setTimer(ms: number, fn: () => void): unknown;
   clearTimer(handle: unknown): void;
   /** The transaction is over and may be forgotten. */
@@ -65,7 +67,8 @@ export class ForkingTransaction {
     this.timer = this.hooks.setTimer(this.timeoutMs, () => this.timeout());
     await Promise.all(
       [...this.branches.values()].map(async (b) => {
-        if (!(await this.hooks.deliver(b.flowId, b.request))) this.finalize(b, this.hooks.localResponse(480, 'Temporarily Unavailable (connection gone)'));
+        if (await this.hooks.deliver(b.flowId, b.request)) return;
+        this.finalize(b, this.hooks.flowGone?.() ?? this.hooks.localResponse(480, 'Temporarily Unavailable (connection gone)'));
       }),
     );
   }

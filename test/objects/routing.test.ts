@@ -7,6 +7,7 @@ import { parseMessage } from '../../src/sip/parse.js';
 import type { SipRequest } from '../../src/sip/message.js';
 import { SipTestClient } from '../support/sip-client.js';
 import { connect, createUser, DOMAIN } from './helpers.js';
+import { eventually } from '../support/eventually.js';
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 
@@ -95,8 +96,12 @@ describe('proxying INVITE', () => {
     expect(bye.method).toBe('BYE');
     ben.send(answer(bye, 200, 'OK', 'bt1'));
     expect((await ann.response()).status).toBe(200);
-    ann.close();
+    // RFC 5626 §5.3: once the callee's flow is gone, a request on the route is answered 430 (Flow Failed).
     ben.close();
+    let cseq = 6;
+    const probe = async () => (await ann.request(inDialog('INFO', cseq++)).catch(() => null))?.status ?? 0; // 0: sent before the close was seen
+    expect(await eventually(probe, (s) => s !== 0)).toBe(430);
+    ann.close();
   });
 
   it('answers 404 for an unknown user and 480 for a user with no binding', async () => {

@@ -16,7 +16,7 @@ function res(status: number): SipResponse {
   return { type: 'response', status, reason: String(status), version: 'SIP/2.0', headers: SipHeaders.from([['To', '<sip:x@b>;tag=9']]), body: new Uint8Array(0) };
 }
 
-function harness(method: string, timeoutMs = 1000) {
+function harness(method: string, timeoutMs = 1000, flowGone?: () => SipResponse) {
   const upstream: number[] = [];
   const delivered: Array<[string, string]> = [];
   const timers: Array<() => void> = [];
@@ -31,6 +31,7 @@ function harness(method: string, timeoutMs = 1000) {
     setTimer: (_ms, fn) => timers.push(fn),
     clearTimer: () => undefined,
     done: () => (done = true),
+    ...(flowGone ? { flowGone } : {}),
   }, timeoutMs);
   return { tx, upstream, delivered, fireTimers: () => timers.splice(0).forEach((f) => f()), isDone: () => done };
 }
@@ -79,6 +80,12 @@ describe('ForkingTransaction', () => {
     await silent.tx.start([{ id: 'b1', flowId: 'f1', request: req('MESSAGE', 'b1') }]);
     silent.fireTimers();
     expect(silent.upstream).toEqual([408]);
+  });
+
+  it('answers with the host\'s flowGone response instead, when it has one (430 in a dialog)', async () => {
+    const h = harness('BYE', 1000, () => res(430));
+    await h.tx.start([{ id: 'b1', flowId: 'gone', request: req('BYE', 'b1') }]);
+    expect(h.upstream).toEqual([430]);
   });
 
   it('on CANCEL ends branches that never answered with 487 and cancels ringing ones', async () => {

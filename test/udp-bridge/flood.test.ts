@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge } from '../../udp-bridge/src/bridge.js';
-import type { Bridge } from '../../udp-bridge/src/bridge.js';
 import type { BridgeConfig } from '../../udp-bridge/src/config.js';
 import { livenessFrame } from '../../udp-bridge/src/control.js';
-import { Device, FakeWorker, settle, testConfig, waitFor } from './harness.js';
+import { clockedRig, Device, settle, waitFor } from './harness.js';
+import type { ClockedRig } from './harness.js';
 import { register, response } from './sip-vectors.js';
 
 // One host must not fill the flow table (issue #13). The bridge's clock is injected and moved by hand, so the
@@ -15,21 +14,7 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-interface Rig {
-  worker: FakeWorker;
-  bridge: Bridge;
-  port: number;
-  advance: (ms: number) => void;
-}
-
-async function rig(over: Partial<BridgeConfig> = {}): Promise<Rig> {
-  let t = 1_700_000_000_000;
-  const worker = await new FakeWorker().start();
-  cleanup.push(() => worker.stop());
-  const bridge = await startBridge(testConfig(worker, over), { now: () => t });
-  cleanup.push(() => bridge.close());
-  return { worker, bridge, port: bridge.address().port, advance: (ms) => (t += ms) };
-}
+const rig = (over: Partial<BridgeConfig> = {}): Promise<ClockedRig> => clockedRig(cleanup, over);
 
 async function devices(n: number, host = '127.0.0.1'): Promise<Device[]> {
   const all: Device[] = [];
@@ -39,7 +24,7 @@ async function devices(n: number, host = '127.0.0.1'): Promise<Device[]> {
 }
 
 /** Send one REGISTER from each device, a batch at a time, waiting for the bridge to have read each batch. */
-async function registerAll(r: Rig, from: Device[], tag: string): Promise<void> {
+async function registerAll(r: ClockedRig, from: Device[], tag: string): Promise<void> {
   for (let i = 0; i < from.length; i += 25) {
     const batch = from.slice(i, i + 25);
     const before = r.bridge.metrics.datagrams.in;

@@ -8,6 +8,8 @@ import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { DEFAULT_CONFIG } from '../../udp-bridge/src/config.js';
 import type { BridgeConfig } from '../../udp-bridge/src/config.js';
+import { startBridge } from '../../udp-bridge/src/bridge.js';
+import type { Bridge } from '../../udp-bridge/src/bridge.js';
 
 export const TOKEN = 'test-bridge-token';
 
@@ -135,4 +137,23 @@ export function testConfig(worker: FakeWorker, over: Partial<BridgeConfig> = {})
     reconnectMaxMs: 200,
     ...over,
   };
+}
+
+/** A fake Worker and a bridge whose clock the test moves by hand; only the sockets are real. */
+export interface ClockedRig {
+  worker: FakeWorker;
+  bridge: Bridge;
+  port: number;
+  /** Move the bridge's clock forward. */
+  advance: (ms: number) => void;
+}
+
+/** Start a {@link ClockedRig}; what must be stopped after the test goes on `cleanup`. */
+export async function clockedRig(cleanup: (() => unknown)[], over: Partial<BridgeConfig> = {}): Promise<ClockedRig> {
+  let t = 1_700_000_000_000;
+  const worker = await new FakeWorker().start();
+  cleanup.push(() => worker.stop());
+  const bridge = await startBridge(testConfig(worker, over), { now: () => t });
+  cleanup.push(() => bridge.close());
+  return { worker, bridge, port: bridge.address().port, advance: (ms) => (t += ms) };
 }

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge } from '../../udp-bridge/src/bridge.js';
-import type { Bridge } from '../../udp-bridge/src/bridge.js';
 import type { BridgeConfig } from '../../udp-bridge/src/config.js';
 import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON, livenessFrame } from '../../udp-bridge/src/control.js';
-import { Device, FakeWorker, settle, testConfig, waitFor } from './harness.js';
-import type { Upstream } from './harness.js';
+import { clockedRig, Device, settle, waitFor } from './harness.js';
+import type { ClockedRig, Upstream } from './harness.js';
 import { register, response } from './sip-vectors.js';
 import { seeded } from '../../fuzz/prng.js';
 
@@ -16,24 +14,15 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-interface Rig {
-  worker: FakeWorker;
-  bridge: Bridge;
-  port: number;
+interface Rig extends ClockedRig {
   cam: Device;
-  /** Move the bridge's clock forward. */
-  advance: (ms: number) => void;
 }
 
 async function rig(over: Partial<BridgeConfig> = {}): Promise<Rig> {
-  let t = 1_700_000_000_000;
-  const worker = await new FakeWorker().start();
-  cleanup.push(() => worker.stop());
-  const bridge = await startBridge(testConfig(worker, over), { now: () => t });
-  cleanup.push(() => bridge.close());
+  const r = await clockedRig(cleanup, over);
   const cam = await Device.open();
   cleanup.push(() => cam.close());
-  return { worker, bridge, port: bridge.address().port, cam, advance: (ms) => (t += ms) };
+  return { ...r, cam };
 }
 
 const OPTIONS = 'OPTIONS sip:34020000001320000001@192.168.1.64:5060 SIP/2.0\r\nContent-Length: 0\r\n\r\n';
