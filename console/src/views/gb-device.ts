@@ -130,6 +130,7 @@ export function devicePanel(id: string): HTMLElement {
       h('button', { type: 'button', onclick: () => run('Catalog', async () => {
         const r = await apiWithStatus<{ items: Channel[]; complete: boolean }>(`${base}/catalog?wait=20`, { method: 'POST' });
         showChannels(r.body.items);
+        await load();
         return r.body;
       }) }, 'Refresh catalog'),
       h('button', { type: 'button', onclick: () => run('DeviceInfo', async () => {

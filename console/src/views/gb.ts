@@ -54,7 +54,7 @@ export function gbView(): View {
   };
   const poll = poller(refresh, 5000, (e) => note.error(e));
   return {
-    el: h('div', null, h('div', { class: 'toolbar' }, filters, header), note.el, h('div', { class: 'split' }, list, detail)),
+    el: h('div', null, h('div', { class: 'toolbar' }, filters, header), note.el, list, detail),
     show: () => poll.start(),
     hide: () => poll.stop(),
     dispose: () => poll.stop(),
