@@ -86,7 +86,7 @@ export function devicePanel(id: string): HTMLElement {
   const tree = h('div');
   const result = h('pre', { class: 'result' });
   const channelSel = h('select', { name: 'channel' }, h('option', { value: id }, `${id} (device)`));
-  const live = livePanel(base, () => channelSel.value, note);
+  const live = livePanel(base, () => channelSel.value, note, () => load());
   const run = async (what: string, fn: () => Promise<unknown>) => {
     note.ok(`${what}…`);
     try {

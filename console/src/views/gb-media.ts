@@ -29,34 +29,34 @@ interface Session {
 type Note = { error(e: unknown): void; ok(t: string): void };
 
 /** The live view panel of the device at API path `base`; `channel()` is the chosen channel. */
-export function livePanel(base: string, channel: () => string, note: Note) {
+export function livePanel(base: string, channel: () => string, note: Note, onChange: () => Promise<void>) {
   const ip = h('input', { name: 'media-ip', placeholder: 'GB_MEDIA_IP' });
   const port = h('input', { name: 'media-port', type: 'number', min: 1, max: 65535, placeholder: 'GB_MEDIA_PORT' });
   const tcp = h('input', { name: 'tcp', type: 'checkbox' });
   const out = h('div', { class: 'live' });
-  const list = h('div');
+  const list = h('div', { class: 'sessions' });
   const stop = async (callId: string) => {
     try {
       const r = await api<{ status: number; reason: string }>(`${base}/live/${encodeURIComponent(callId)}?wait=10`, { method: 'DELETE' });
       note.ok(`live view stopped: BYE answered ${r.status} ${r.reason}`);
-      for (const row of list.querySelectorAll(`[data-call-id="${CSS.escape(callId)}"]`)) row.remove();
       replace(out);
+      await onChange();
     } catch (e) {
       note.error(e);
     }
   };
-  const show = (a: LiveAnswer) => {
+  const show = (a: LiveAnswer, target: string) => {
     const player = a.urls ? h('div', { class: 'player' },
       h('video', { controls: true, autoplay: true, muted: true, src: a.urls.hls ?? a.urls.flv ?? '', width: 480 }),
       h('ul', null, ...Object.entries(a.urls).map(([k, v]) => h('li', null, `${k}: `, h('a', { href: v, target: '_blank', rel: 'noopener' }, v))))) : null;
     replace(out,
       table(['', ''], [
         ['Call-ID', h('code', null, a.callId)], ['channel', a.channelId], ['SSRC', a.ssrc],
-        ['media target', `${a.media.ip}:${a.media.port}`],
+        ['media target (offer)', target], ['device media (its answer)', `${a.media.ip}:${a.media.port}`],
         ...(a.stream ? [['stream', `${a.stream.app}/${a.stream.stream}`]] : []),
       ], { class: 'kv' }),
       h('h5', null, 'Device SDP answer'), h('pre', { class: 'sdp' }, a.answer),
-      player ?? h('p', { class: 'muted' }, 'No media server configured: the stream goes to the media target above.'),
+      player ?? h('p', { class: 'muted' }, 'No play URLs in the answer (no media server configured): the camera streams RTP to the media target above.'),
       h('button', { type: 'button', onclick: () => void stop(a.callId) }, 'Stop live view'));
   };
   const start = async () => {
@@ -67,7 +67,8 @@ export function livePanel(base: string, channel: () => string, note: Note) {
       if (port.value) body.mediaPort = Number(port.value);
       const a = await api<LiveAnswer>(`${base}/live?wait=15`, { method: 'POST', json: body });
       note.ok(`live view of ${a.channelId} started`);
-      show(a);
+      show(a, ip.value || port.value ? `${ip.value || 'GB_MEDIA_IP'}:${port.value || 'GB_MEDIA_PORT'}` : 'GB_MEDIA_IP:GB_MEDIA_PORT (the service\'s default)');
+      await onChange();
     } catch (e) {
       note.error(e);
     }
