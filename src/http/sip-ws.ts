@@ -6,8 +6,8 @@
  */
 import type { Context } from 'hono';
 import type { Env } from '../env.js';
-import { FLOW_HEADERS } from '../transport/flow.js';
-import { newFlowStub, udpFlowStub } from '../objects/stubs.js';
+import { BRIDGE_TRANSPORT_HEADER, bridgedTransport, FLOW_HEADERS } from '../transport/flow.js';
+import { bridgedFlowStub, newFlowStub } from '../objects/stubs.js';
 
 /** Subprotocols offered in `Sec-WebSocket-Protocol` (a comma-separated list). */
 export function offeredProtocols(header: string | null): string[] {
@@ -30,13 +30,14 @@ export async function sipWebSocket(c: Context<{ Bindings: Env }>): Promise<Respo
   if (bridged === 'refused') return c.text('A udp-bridge must name the device address in x-bridge-source (ip:port)', 400);
   let stub;
   if (bridged) {
-    // One flow object per device address, so a bridge reconnect reaches the same flow.
-    headers.set(FLOW_HEADERS.transport, 'UDP');
+    // One flow object per device address (and transport), so a bridge reconnect reaches the same flow.
+    const transport = bridgedTransport(req.headers.get(BRIDGE_TRANSPORT_HEADER));
+    headers.set(FLOW_HEADERS.transport, transport);
     headers.set(FLOW_HEADERS.ip, bridged.ip);
     headers.set(FLOW_HEADERS.port, String(bridged.port));
     const advertise = req.headers.get(BRIDGE_ADVERTISE_HEADER);
     if (advertise && parseSource(advertise)) headers.set(FLOW_HEADERS.advertise, advertise);
-    stub = udpFlowStub(c.env, bridged.ip, bridged.port);
+    stub = bridgedFlowStub(c.env, transport, bridged.ip, bridged.port);
   } else {
     headers.set(FLOW_HEADERS.transport, url.protocol === 'https:' ? 'WSS' : 'WS');
     headers.set(FLOW_HEADERS.ip, req.headers.get('cf-connecting-ip') ?? '127.0.0.1');

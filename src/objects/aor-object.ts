@@ -14,6 +14,7 @@ import type { Lease } from '../registrar/lease.js';
 import { applyRegister, dropFlow } from '../registrar/register.js';
 import type { FlowAddress } from '../transport/flow.js';
 import { newDevice } from '../gb28181/device.js';
+import { platformVersionHeaders } from '../gb28181/version.js';
 import { AorStore } from './aor-store.js';
 import { GbDevice } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
@@ -48,7 +49,7 @@ export class AorObject extends DurableObject<Env> {
       if (sent) ctx.waitUntil(sent);
     });
     this.#store = new AorStore(countedSql(ctx.storage.sql, this.#ledger));
-    this.#platform = new PlatformRequests(env, ctx.id.toString());
+    this.#platform = new PlatformRequests(env, ctx.id.toString(), () => platformVersionHeaders(this.#gb?.current.gbVersion));
     this.#account = this.#store.account();
     this.#bindings = this.#store.bindings();
     void ctx.blockConcurrencyWhile(async () => {

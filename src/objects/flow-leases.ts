@@ -7,6 +7,7 @@
 import type { GbConfig } from '../config.js';
 import { livenessTimeoutMs } from '../gb28181/device.js';
 import { applyLeaseUpdate, holdsLiveBinding, type Lease, type LeaseUpdate } from '../registrar/lease.js';
+import { isBridged } from '../transport/flow.js';
 import { livenessFrame } from '../transport/liveness.js';
 import type { FlowView } from './aor-leases.js';
 import { AttachmentCache } from './attachments.js';
@@ -72,7 +73,7 @@ export class FlowLeases {
    */
   tellLiveness(ws: WebSocket, gb: GbConfig | null, aors: () => Iterable<string>): void {
     const att = this.attachments.get(ws);
-    if (!att || !gb || att.flow.transport !== 'UDP' || att.liveness !== null) return;
+    if (!att || !gb || !isBridged(att.flow.transport) || att.liveness !== null) return;
     if (![...aors()].some((aor) => aor.endsWith(`@${gb.realm}`))) return;
     const timeoutMs = livenessTimeoutMs({ intervalSeconds: gb.keepaliveInterval, misses: gb.keepaliveMisses });
     ws.send(livenessFrame(timeoutMs));

@@ -17,13 +17,14 @@ import { createResponse, errorResponse } from '../sip/response.js';
 import { validateRequest } from '../sip/validate.js';
 import { checkExtensions } from '../proxy/request-checks.js';
 import type { LeaseUpdate } from '../registrar/lease.js';
-import { flowFromUpgrade } from '../transport/flow.js';
+import { flowFromUpgrade, isBridged } from '../transport/flow.js';
 import { decideFrame } from '../transport/frame-decision.js';
 import { closeEffect } from '../transport/liveness.js';
 import { stampReceived } from '../transport/received.js';
 import { encodeFrame } from '../transport/ws-frames.js';
 import { FlowLimits } from '../transport/flow-limits.js';
 import { NonceCounts } from '../auth/nonce-counts.js';
+import { echoGbVersion } from '../gb28181/version.js';
 import { FlowAors, UdpFlowAors } from './udp-flow-aors.js';
 import { FlowRouter } from './flow-routing.js';
 import { handleRegister } from './flow-register.js';
@@ -82,7 +83,7 @@ export class FlowObject extends DurableObject<Env> {
     const flow = flowFromUpgrade((name) => request.headers.get(name), this.ctx.id.toString(), Date.now());
     // A bridged UDP device reconnects to the same object: the newest socket replaces the old ones, and the
     // AORs registered on the flow, whose bindings outlived the old socket, are in storage.
-    if (flow.transport === 'UDP') this.#aors.udp.load();
+    if (isBridged(flow.transport)) this.#aors.udp.load();
     const metrics = this.#counters.buffer.pending;
     for (const old of this.ctx.getWebSockets()) old.close(1000, 'replaced by a new connection');
     // A connection's bounds are its own: a bridged device's new socket does not inherit the old one's ban.
@@ -165,13 +166,13 @@ export class FlowObject extends DurableObject<Env> {
     if (!att) return;
     const { flow } = att;
     const effect = closeEffect(flow.transport, code, att.liveness, this.#socket() !== null);
-    if (effect === 'unbind') await Promise.all(att.aors.map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
+    if (effect === 'unbind') await Promise.all(this.#aors.unbindAll(att).map((aor) => aorStub(this.env, aor).flowClosed(flow.id).catch(() => undefined)));
     if (effect === 'silent') await this.#silent();
     if (effect === 'watch') {
       this.#ledger.alarmSet();
       await this.ctx.storage.setAlarm(Date.now() + att.liveness!);
     }
-    log('info', 'flow closed', { flow: flow.id, code, aors: flow.transport === 'UDP' ? this.#aors.udp.size : att.aors.length });
+    log('info', 'flow closed', { flow: flow.id, code, aors: isBridged(flow.transport) ? this.#aors.udp.size : att.aors.length });
     this.#counters.inc(`sip_connections_closed_total{transport="${flow.transport}"}`);
     this.#counters.settle(null, true);
   }
@@ -229,11 +230,12 @@ export class FlowObject extends DurableObject<Env> {
 
   /** Handle one request; returns the response to send, if any (a promise when it awaits another object). */
   #onRequest(ws: WebSocket, att: FlowAttachment, req: SipRequest): SipResponse | null | Promise<SipResponse | null> {
+    const echo = (res: SipResponse | null) => (res ? echoGbVersion(req, res) : res); // GB/T 28181-2022 Annex I
     try {
       const res = this.#dispatch(ws, att, req);
-      return res instanceof Promise ? res.catch((err: unknown) => this.#failed(att, req, err)) : res;
+      return res instanceof Promise ? res.catch((err: unknown) => this.#failed(att, req, err)).then(echo) : echo(res);
     } catch (err) {
-      return this.#failed(att, req, err);
+      return echo(this.#failed(att, req, err));
     }
   }
 

@@ -22,6 +22,7 @@ import type { AorRegisterReply, AorRegisterInput } from './aor-leases.js';
 import { refreshLocally, verifyLease, type Lease } from '../registrar/lease.js';
 import type { RegisterRequest, RegistrarPolicy } from '../registrar/register.js';
 import { MAX_BINDINGS } from '../registrar/bindings.js';
+import { gbVersionOf } from '../gb28181/version.js';
 
 /** Which registration domain a REGISTER's To names. */
 export interface RegistrationDomain {
@@ -214,7 +215,7 @@ async function registerAtAor(host: RegisterHost, req: SipRequest, ess: RequestEs
     algorithm: pre.algorithm,
     method: req.method,
     request,
-    gbVersion: req.headers.get('x-gb-ver') ?? null,
+    gbVersion: gbVersionOf(req.headers),
     transport: flow.transport,
     leased: lease?.bindings ?? [],
     wantsLease: host.canHoldLease(aor),
@@ -259,9 +260,7 @@ function ok(req: SipRequest, ess: RequestEssentials, d: RegistrationDomain, conf
   if (d.kind === 'gb28181') {
     // GB/T 28181 §9.1.2: Expires echoed, Date in local time without zone (cameras set their clocks from it).
     headers.push(['Expires', String(expires)]);
-    headers.push(['Date', gbDate(now, config.gb?.utcOffsetMinutes ?? 0)]);
-    const ver = req.headers.get('x-gb-ver');
-    if (ver) headers.push(['X-GB-Ver', ver]);
+    headers.push(['Date', gbDate(now, config.gb?.utcOffsetMinutes ?? 0)]); // X-GB-Ver: echoed by the flow
   } else {
     if (request.contacts.some((c) => c.includes('reg-id'))) headers.push(['Require', 'outbound']);
     headers.push(['Date', httpDate(now)]);

@@ -144,7 +144,7 @@ export class FlowRouter {
     // The original caller's requests carry its From tag; the callee's carry the other one.
     const target = ess.from.params.get('tag') === d.ftag ? d.b : d.a;
     const address: FlowAddress = d.towards
-      ? { transport: (d.towards.params.get('transport')?.toUpperCase() as 'WS' | 'WSS' | undefined) ?? 'UDP', host: d.towards.port ? `${d.towards.host}:${d.towards.port}` : d.towards.host }
+      ? { transport: (d.towards.params.get('transport')?.toUpperCase() as FlowAddress['transport'] | undefined) ?? 'UDP', host: d.towards.port ? `${d.towards.host}:${d.towards.port}` : d.towards.host }
       : flowAddress(host.flow, host.config.domain);
     const key = randomHex(8);
     const id = makeBranch({ origin: 'flow', objectId: host.flow.id, loop, tx: `${key}z0` });

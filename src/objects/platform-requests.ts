@@ -54,8 +54,8 @@ export interface PlatformDialog {
   cseq: number;
 }
 
-/** Build the request one branch gets. */
-function buildRequest(p: PlatformRequest, b: Binding, branch: string, callId: string, fromTag: string, address: FlowAddress): SipRequest {
+/** Build the request one branch gets (`extra`: headers every platform request to this AOR carries). */
+function buildRequest(p: PlatformRequest, b: Binding, branch: string, callId: string, fromTag: string, address: FlowAddress, extra: Array<[string, string]>): SipRequest {
   const h = new SipHeaders();
   h.append('Via', viaValue(address, branch));
   h.append('Max-Forwards', '70');
@@ -63,7 +63,7 @@ function buildRequest(p: PlatformRequest, b: Binding, branch: string, callId: st
   h.append('To', `<${p.to ?? p.aor}>`);
   h.append('Call-ID', callId);
   h.append('CSeq', `1 ${p.method}`);
-  for (const [k, v] of p.headers ?? []) h.append(k, v);
+  for (const [k, v] of [...extra, ...(p.headers ?? [])]) h.append(k, v);
   if (p.contentType) h.append('Content-Type', p.contentType);
   const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : (p.body ?? new Uint8Array(0));
   return { type: 'request', method: p.method, uri: b.uri, version: 'SIP/2.0', headers: h, body };
@@ -94,7 +94,8 @@ function dialogFrom(res: SipResponse, invite: SipRequest, flowId: string, addres
 export class PlatformRequests {
   private readonly txs = new Map<string, ForkingTransaction>();
 
-  constructor(private readonly env: Env, private readonly objectId: string) {}
+  /** @param extra headers every request carries, read per request (`X-GB-Ver: 3.0` to a 2022 device). */
+  constructor(private readonly env: Env, private readonly objectId: string, private readonly extra: () => Array<[string, string]> = () => []) {}
 
   /** Send to every binding and resolve with the final answer (408 after the timeout). */
   send(p: PlatformRequest, bindings: readonly Binding[]): Promise<PlatformResult> {
@@ -104,7 +105,7 @@ export class PlatformRequests {
     const fromTag = randomHex(6);
     const branches = bindings.map((b, i) => {
       const id = makeBranch({ origin: 'aor', objectId: this.objectId, loop: '00000000', tx: `${key}z${i}` });
-      return { id, flowId: b.flowId, address: b.address, request: buildRequest(p, b, id, callId, fromTag, b.address) };
+      return { id, flowId: b.flowId, address: b.address, request: buildRequest(p, b, id, callId, fromTag, b.address, this.extra()) };
     });
     return this.run(key, p.method, p.timeoutMs, branches);
   }
@@ -124,6 +125,7 @@ export class PlatformRequests {
     h.append('To', d.to);
     h.append('Call-ID', d.callId);
     h.append('CSeq', `${method === 'ACK' ? d.cseq : ++d.cseq} ${method}`);
+    for (const [k, v] of this.extra()) h.append(k, v);
     if (body) h.append('Content-Type', body.contentType);
     const req: SipRequest = {
       type: 'request', method, uri: d.remoteTarget, version: 'SIP/2.0', headers: h,

@@ -28,6 +28,14 @@ export function udpFlowStub(env: Env, ip: string, port: number) {
   return env.FLOW.get(env.FLOW.idFromName(`udp:${ip}:${port}`));
 }
 
+/**
+ * The flow object of a bridged device: `udp:<ip>:<port>` ({@link udpFlowStub}), or for a device on a TCP
+ * connection `tcp:<ip>:<port>` (the connection's source address), so the bridge's reconnects reach it.
+ */
+export function bridgedFlowStub(env: Env, transport: 'UDP' | 'TCP', ip: string, port: number) {
+  return transport === 'UDP' ? udpFlowStub(env, ip, port) : env.FLOW.get(env.FLOW.idFromName(`tcp:${ip}:${port}`));
+}
+
 /** A fresh flow object for a new WebSocket connection. */
 export function newFlowStub(env: Env) {
   return env.FLOW.get(env.FLOW.newUniqueId());

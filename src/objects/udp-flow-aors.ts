@@ -1,10 +1,11 @@
 /**
- * The AORs with a binding on a bridged UDP flow, kept in the flow object's storage (a row each). A UDP flow
+ * The AORs with a binding on a bridged (UDP or TCP) flow, kept in the flow object's storage (a row each). A UDP flow
  * outlives its sockets (the bridge reconnects) and may carry a whole site's accounts, more than a socket
  * attachment holds (16 KiB); WebSocket flows keep theirs in the attachment, since they die with it.
  * @module
  */
 
+import { isBridged } from '../transport/flow.js';
 import type { AttachmentCache, FlowAttachment } from './attachments.js';
 
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS flow_aors (aor TEXT PRIMARY KEY)';
@@ -53,18 +54,29 @@ export class FlowAors {
 
   /** Whether `aor` has a binding on the flow `att` belongs to. */
   has(att: FlowAttachment, aor: string): boolean {
-    return att.flow.transport === 'UDP' ? this.udp.has(aor) : att.aors.includes(aor);
+    return isBridged(att.flow.transport) ? this.udp.has(aor) : att.aors.includes(aor);
   }
 
   /** Record whether `aor` has a binding here. Reads the latest attachment: REGISTERs run concurrently. */
   track(ws: WebSocket, aor: string, bound: boolean): void {
     const att = this.attachments.get(ws)!;
     if (this.has(att, aor) === bound) return;
-    if (att.flow.transport === 'UDP') {
+    if (isBridged(att.flow.transport)) {
       this.udp.set(aor, bound);
       return;
     }
     this.attachments.set(ws, { ...att, aors: bound ? [...att.aors, aor] : att.aors.filter((a) => a !== aor) });
+  }
+
+  /**
+   * The AORs bound on the flow of `att`, which are then forgotten: its connection ended (a WebSocket, or a
+   * bridged TCP connection, whose device comes back on another connection or the same address anew).
+   */
+  unbindAll(att: FlowAttachment): string[] {
+    if (!isBridged(att.flow.transport)) return att.aors;
+    const all = [...this.udp.load()];
+    for (const aor of all) this.udp.set(aor, false);
+    return all;
   }
 
   /** The GB devices (AORs in `realm`) bound on this bridged flow. */

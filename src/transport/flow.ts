@@ -6,13 +6,29 @@
 
 /** How the service is addressed from one flow: Via sent-by and Route host. */
 export interface FlowAddress {
-  transport: 'WS' | 'WSS' | 'UDP';
+  transport: FlowTransport;
   /** host[:port] the peer reaches us at (the domain for WebSocket peers, the bridge for UDP). */
   host: string;
 }
 
-/** Transport token as written in Via (RFC 7118 §5.2). */
-export type FlowTransport = 'WS' | 'WSS' | 'UDP';
+/** Transport token as written in Via (RFC 7118 §5.2, RFC 3261 §18). UDP and TCP devices come through the bridge. */
+export type FlowTransport = 'WS' | 'WSS' | 'UDP' | 'TCP';
+
+/**
+ * Whether a flow is a device behind the udp-bridge (UDP, or one TCP connection): named after the device
+ * address, it outlives its WebSockets (the bridge reconnects), and is addressed at the bridge.
+ */
+export function isBridged(transport: string): transport is 'UDP' | 'TCP' {
+  return transport === 'UDP' || transport === 'TCP';
+}
+
+/** Header in which the bridge names the device's transport (`tcp`; absent: UDP). */
+export const BRIDGE_TRANSPORT_HEADER = 'x-bridge-transport';
+
+/** The bridged transport a {@link BRIDGE_TRANSPORT_HEADER} value names: TCP for `tcp`, else UDP. */
+export function bridgedTransport(value: string | null): 'UDP' | 'TCP' {
+  return value?.trim().toLowerCase() === 'tcp' ? 'TCP' : 'UDP';
+}
 
 /** What the service knows about a connection. Survives hibernation in the socket attachment. */
 export interface Flow {
@@ -23,7 +39,7 @@ export interface Flow {
   remoteIp: string;
   /** The peer's real port when known (Workers do not expose the TCP source port of WebSocket peers). */
   remotePort: number | null;
-  /** For bridged UDP flows: the bridge's address as devices see it (Via sent-by and Route host towards them). */
+  /** For bridged (UDP and TCP) flows: the bridge's address as devices see it (Via sent-by and Route host towards them). */
   advertise: string | null;
   /** Unix ms when the connection was accepted. */
   connectedAt: number;
@@ -35,9 +51,9 @@ export function flowSource(flow: Flow): string {
   return flow.remotePort === null ? host : `${host}:${flow.remotePort}`;
 }
 
-/** How the service is addressed from a flow: WebSocket peers by domain, UDP devices at their bridge. */
+/** How the service is addressed from a flow: WebSocket peers by domain, UDP and TCP devices at their bridge. */
 export function flowAddress(flow: Flow, domain: string): FlowAddress {
-  if (flow.transport === 'UDP') return { transport: 'UDP', host: flow.advertise ?? domain };
+  if (isBridged(flow.transport)) return { transport: flow.transport, host: flow.advertise ?? domain };
   return { transport: flow.transport, host: domain };
 }
 

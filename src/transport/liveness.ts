@@ -23,6 +23,15 @@
 /** WebSocket close code of a flow closed because its device fell silent (4000–4999: private use, RFC 6455 §7.4.2). */
 export const LIVENESS_CLOSE_CODE = 4000;
 
+/**
+ * WebSocket close code of a bridged TCP flow whose TCP connection ended: its bindings die with it, and a GB
+ * device on it is offline (GB/T 28181-2022 §9.1.1 f, RFC 5626 §4.2.3).
+ */
+export const CONNECTION_CLOSED_CLOSE_CODE = 4001;
+
+/** Close reason sent with {@link CONNECTION_CLOSED_CLOSE_CODE}. */
+export const CONNECTION_CLOSED_REASON = 'tcp connection closed';
+
 /** The bridge's name for {@link LIVENESS_CLOSE_CODE}. */
 export const CLOSE_KEEPALIVE_TIMEOUT = LIVENESS_CLOSE_CODE;
 
@@ -78,7 +87,7 @@ export function livenessFrame(timeoutMs: number | null): string {
 
 /** What closing a flow's socket means for the devices bound on it. */
 export type CloseEffect =
-  /** A WebSocket flow: its bindings die with it (RFC 5626 §4.2.3). */
+  /** A WebSocket flow, or a bridged TCP connection that ended: its bindings die with it (RFC 5626 §4.2.3). */
   | 'unbind'
   /** A bridged flow closed by the bridge for silence: its devices are offline. */
   | 'silent'
@@ -89,7 +98,8 @@ export type CloseEffect =
 
 /** Decide a close. `liveness` is the limit told for the socket, `replaced` whether another socket is open. */
 export function closeEffect(transport: string, code: number, liveness: number | null, replaced: boolean): CloseEffect {
-  if (transport !== 'UDP') return 'unbind';
+  if (transport === 'TCP' && code === CONNECTION_CLOSED_CLOSE_CODE) return 'unbind';
+  if (transport !== 'UDP' && transport !== 'TCP') return 'unbind';
   if (code === LIVENESS_CLOSE_CODE) return 'silent';
   return liveness !== null && !replaced ? 'watch' : 'none';
 }

@@ -2,7 +2,7 @@
  * The liveness contract between the Worker and the udp-bridge: control frames, and what a close means.
  */
 import { describe, expect, it } from 'vitest';
-import { CLOSE_KEEPALIVE_TIMEOUT, closeEffect, KEEPALIVE_TIMEOUT_REASON, isControlFrame, LIVENESS_CLOSE_CODE, livenessFrame, parseControlFrame } from '../../src/transport/liveness.js';
+import { CLOSE_KEEPALIVE_TIMEOUT, closeEffect, CONNECTION_CLOSED_CLOSE_CODE, KEEPALIVE_TIMEOUT_REASON, isControlFrame, LIVENESS_CLOSE_CODE, livenessFrame, parseControlFrame } from '../../src/transport/liveness.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -50,5 +50,15 @@ describe('closeEffect', () => {
     expect(closeEffect('UDP', 1006, 180_000, false)).toBe('watch');
     expect(closeEffect('UDP', 1000, 180_000, true)).toBe('none'); // replaced by the bridge's new connection
     expect(closeEffect('UDP', 1006, null, false)).toBe('none'); // a SIP phone: its bindings outlive the socket
+  });
+
+  it('unbinds a bridged TCP flow whose connection ended (4001); otherwise a TCP flow is a bridged flow like UDP', () => {
+    expect(CONNECTION_CLOSED_CLOSE_CODE).toBe(4001);
+    expect(closeEffect('TCP', CONNECTION_CLOSED_CLOSE_CODE, 180_000, false)).toBe('unbind');
+    expect(closeEffect('TCP', CONNECTION_CLOSED_CLOSE_CODE, null, false)).toBe('unbind'); // a TCP phone too
+    expect(closeEffect('UDP', CONNECTION_CLOSED_CLOSE_CODE, null, false)).toBe('none'); // UDP has no connection to end
+    expect(closeEffect('TCP', LIVENESS_CLOSE_CODE, 180_000, false)).toBe('silent');
+    expect(closeEffect('TCP', 1006, 180_000, false)).toBe('watch'); // the bridge lost the Worker, not the device
+    expect(closeEffect('TCP', 1006, null, false)).toBe('none');
   });
 });

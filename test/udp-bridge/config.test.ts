@@ -104,3 +104,18 @@ describe('parseHostPort', () => {
     expect(parseHostPort(text, 'listen')).toEqual(expected);
   });
 });
+
+describe('the TCP listener settings', () => {
+  it('listens on TCP at the UDP address by default; --tcp-listen moves it, "off" turns it off; flags win over the environment', () => {
+    expect(run([])).toMatchObject({ tcpListen: 'udp', tcpMaxMessageBytes: 65_536 });
+    expect(run(['--tcp-listen', '10.0.0.1:5070', '--tcp-max-message', '8192'])).toMatchObject({ tcpListen: { host: '10.0.0.1', port: 5070 }, tcpMaxMessageBytes: 8192 });
+    expect(run(['--tcp-listen', 'off']).tcpListen).toBeNull();
+    expect(run([], { BRIDGE_TCP_LISTEN: 'off', BRIDGE_TCP_MAX_MESSAGE: '4096' })).toMatchObject({ tcpListen: null, tcpMaxMessageBytes: 4096 });
+    expect(run(['--tcp-listen', ':5080'], { BRIDGE_TCP_LISTEN: 'off' }).tcpListen).toEqual({ host: '0.0.0.0', port: 5080 });
+  });
+
+  it('names the flag in its errors', () => {
+    expect(error(['--tcp-listen', 'nope'])).toMatch(/^tcp-listen: /);
+    expect(error(['--tcp-max-message', '0'])).toMatch(/tcp-max-message/);
+  });
+});

@@ -22,6 +22,8 @@ import { Metrics, startMetricsServer } from './metrics.js';
 import type { MetricsServer } from './metrics.js';
 import { MAX_TRACKED_SOURCES, RateLimiter } from './rate-limit.js';
 import { inspectMessage } from './sip-scan.js';
+import { startTcpListener, tcpAdvertised, tcpListenAddress } from './tcp-listener.js';
+import type { TcpListener } from './tcp-listener.js';
 
 /** How often idle flows, expired cache entries and refilled rate buckets are swept. */
 export const SWEEP_INTERVAL_MS = 1_000;
@@ -33,6 +35,10 @@ const CRLF = Buffer.from('\r\n');
 export interface Bridge {
   /** The bound UDP address (the real port when configured with port 0). */
   address(): HostPort;
+  /** The bound TCP address (SIP over TCP), or null when TCP is off. */
+  tcpAddress(): HostPort | null;
+  /** Open TCP connections. */
+  tcpConnections(): number;
   /** The bound metrics HTTP address, or null when metrics are off. */
   metricsAddress(): HostPort | null;
   /** Live counters. */
@@ -110,6 +116,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
   const cacheBudget = new CacheBudget(config.cacheTotalBytes);
   const maxBytes = Math.min(config.maxDatagramBytes, MAX_UDP_PAYLOAD);
   let closing: Promise<void> | null = null;
+  let tcp: TcpListener | null = null;
   metrics.flows = () => flows.size;
   metrics.cacheBytes = () => cacheBudget.used;
   metrics.cacheEvictions = cacheBudget.evictions;
@@ -215,6 +222,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
         log.info('flow expired', { flow: key });
       } else flow.cache.sweep();
     }
+    tcp?.sweep(t);
     limiter.sweep();
     flows.sweep();
   };
@@ -223,19 +231,24 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
   sweep.unref();
 
   let metricsServer: MetricsServer | null = null;
-  if (config.metrics !== null) {
-    try {
-      metricsServer = await startMetricsServer(config.metrics, metrics, () => closing === null);
-    } catch (e) {
-      clearInterval(sweep);
-      socket.close();
-      throw e;
+  try {
+    if (config.tcpListen !== null) {
+      // SIP over TCP: one WebSocket per connection, reliable, so no retransmission machinery (tcp-connection.ts).
+      const at = tcpListenAddress(config.listen, config.tcpListen, bound.port);
+      tcp = await startTcpListener(at, { config, metrics, log, now, random, cacheBudget, limiter }, (port) => tcpAdvertised(advertise, bound.port, port));
     }
+    if (config.metrics !== null) metricsServer = await startMetricsServer(config.metrics, metrics, () => closing === null);
+  } catch (e) {
+    clearInterval(sweep);
+    socket.close();
+    await tcp?.close();
+    throw e;
   }
 
   const udp = socket.address();
   log.info('bridge listening', {
     udp: `${udp.address}:${udp.port}`,
+    tcp: tcp === null ? null : `${tcp.address().host}:${tcp.address().port}`,
     upstream: redactUrl(config.upstream),
     token: config.token === null ? 'none' : 'set',
     metrics: metricsServer === null ? null : `${metricsServer.address().host}:${metricsServer.address().port}`,
@@ -246,13 +259,15 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     socket.removeAllListeners('message');
     await new Promise<void>((resolve) => socket.close(() => resolve()));
     const all = flows.clear();
-    await Promise.all(all.map((f) => f.close('bridge shutting down')));
+    await Promise.all([...all.map((f) => f.close('bridge shutting down')), tcp?.close()]);
     if (metricsServer !== null) await metricsServer.close();
     log.info('bridge stopped', { flows: all.length });
   };
 
   return {
     address: () => ({ host: udp.address, port: udp.port }),
+    tcpAddress: () => tcp?.address() ?? null,
+    tcpConnections: () => tcp?.size ?? 0,
     metricsAddress: () => metricsServer?.address() ?? null,
     metrics,
     flowCount: () => flows.size,

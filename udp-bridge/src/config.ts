@@ -62,6 +62,13 @@ export interface BridgeConfig {
   retransmissionTtlMs: number;
   /** Minimum log level written. */
   logLevel: LogLevel;
+  /**
+   * TCP address devices connect to (`--tcp-listen`, tcp-listener.ts): `'udp'` the UDP listen address, same
+   * port number (with port 0, a free port of its own); null: no TCP listener (`off`).
+   */
+  tcpListen: HostPort | 'udp' | null;
+  /** Largest SIP message (headers and body) accepted on a TCP connection; larger ones close it (413). */
+  tcpMaxMessageBytes: number;
 }
 
 /** Log levels, least severe first. */
@@ -95,6 +102,8 @@ export const DEFAULT_CONFIG: Readonly<BridgeConfig> = {
   reconnectMaxMs: 30_000,
   retransmissionTtlMs: Timers.LINGER,
   logLevel: 'info',
+  tcpListen: 'udp',
+  tcpMaxMessageBytes: 64 * 1024,
 };
 
 /** What the command line asked for: run with a config, or print the help text. */
@@ -121,6 +130,8 @@ export const ENV_NAMES = {
   'cache-flow-bytes': 'BRIDGE_CACHE_FLOW_BYTES',
   'cache-total-bytes': 'BRIDGE_CACHE_TOTAL_BYTES',
   'log-level': 'BRIDGE_LOG_LEVEL',
+  'tcp-listen': 'BRIDGE_TCP_LISTEN',
+  'tcp-max-message': 'BRIDGE_TCP_MAX_MESSAGE',
 } as const;
 
 type FlagName = keyof typeof ENV_NAMES;
@@ -142,6 +153,8 @@ const OPTIONS = {
   'cache-flow-bytes': { type: 'string' },
   'cache-total-bytes': { type: 'string' },
   'log-level': { type: 'string' },
+  'tcp-listen': { type: 'string' },
+  'tcp-max-message': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -217,6 +230,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const burst = pick('burst');
     const maxFlows = pick('max-flows');
     const level = pick('log-level');
+    const tcp = pick('tcp-listen');
     const int = (name: FlagName, fallback: number): number => {
       const v = pick(name);
       return v === undefined ? fallback : positiveInt(v, name);
@@ -239,6 +253,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       cacheFlowBytes: int('cache-flow-bytes', d.cacheFlowBytes),
       cacheTotalBytes: int('cache-total-bytes', d.cacheTotalBytes),
       logLevel: level === undefined ? d.logLevel : logLevel(level),
+      tcpListen: tcp === undefined ? d.tcpListen : tcp === 'off' ? null : parseHostPort(tcp, 'tcp-listen'),
+      tcpMaxMessageBytes: int('tcp-max-message', d.tcpMaxMessageBytes),
     };
     return { ok: true, value: { kind: 'run', config } };
   } catch (e) {

@@ -1,11 +1,8 @@
 /**
- * One device flow: the WebSocket to the Worker for one UDP source address, its reconnects, buffer and
- * retransmission cache.
- * @module
+ * One device flow: the WebSocket to the Worker for one UDP source address (or one TCP connection), its
+ * reconnects, buffer and retransmission cache. @module
  */
-
-import WebSocket from 'ws';
-import type { RawData } from 'ws';
+import WebSocket, { type RawData } from 'ws';
 import { backoffDelay } from './backoff.js';
 import type { CacheBudget } from './cache-budget.js';
 import type { BridgeConfig } from './config.js';
@@ -19,6 +16,8 @@ import { inspectMessage } from './sip-scan.js';
 import type { SipSummary } from './sip-scan.js';
 import type { Source } from './source.js';
 import { Timers } from '../../src/sip/timers.js';
+import { BRIDGE_TRANSPORT_HEADER } from '../../src/transport/flow.js';
+import type { StreamFlow } from './tcp-connection.js';
 
 /** What a flow needs from the bridge. */
 export interface FlowDeps {
@@ -34,6 +33,8 @@ export interface FlowDeps {
   sendToDevice: (bytes: Uint8Array) => void;
   /** The byte budget every flow's response cache shares. */
   cacheBudget: CacheBudget;
+  /** Set for a device on a TCP connection (tcp-connection.ts): reliable, so nothing is retransmitted or absorbed. */
+  stream?: StreamFlow;
 }
 
 /** WebSocket close code for a flow that is shut down on purpose ("going away", RFC 6455 §7.4.1). */
@@ -44,7 +45,6 @@ const CLOSE_GRACE_MS = 2_000;
 const MAX_FRAME_BYTES = 256 * 1024;
 /** Options of every datagram sent upstream (one object, not one per send). */
 const BINARY = { binary: true } as const;
-
 function toBytes(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? Buffer.from(data) : data;
@@ -106,6 +106,7 @@ export class Flow {
 
   /** A SIP datagram from the device (`msg` is its parse, for transaction matching); {@link heard} was called. */
   fromDevice(bytes: Uint8Array, msg: SipSummary | null): void {
+    if (this.deps.stream) return void this.forward(bytes); // a reliable transport repeats nothing (RFC 3261 §17.2.1)
     if (msg?.type === 'request') {
       const decision = this.cache.onRequest(msg);
       if (decision.action === 'absorb') {
@@ -185,10 +186,10 @@ export class Flow {
     const res = inspectMessage(bytes);
     if (res === null || res === 'not_sip') return;
     if (res.type === 'request') {
-      this.retransmitter.sent(res, bytes);
+      if (!this.deps.stream) this.retransmitter.sent(res, bytes); // over TCP, Timer A is not used (RFC 3261 §17.1.1.2)
       return;
     }
-    this.cache.onResponse(res, bytes);
+    if (!this.deps.stream) this.cache.onResponse(res, bytes);
     if (res.status >= 200 && res.status < 300 && /\sREGISTER\s*$/i.test(res.cseq ?? '')) {
       const seconds = this.granted.of(res);
       this.registeredUntil = seconds > 0 ? this.deps.now() + seconds * 1000 : 0;
@@ -216,6 +217,7 @@ export class Flow {
     if (this.attempts++ > 0) this.deps.metrics.reconnects++;
     const headers: Record<string, string> = { 'x-bridge-source': this.id };
     if (this.deps.advertise !== null) headers['x-bridge-advertise'] = this.deps.advertise;
+    if (this.deps.stream) headers[BRIDGE_TRANSPORT_HEADER] = 'tcp';
     if (config.token !== null) headers.authorization = `Bearer ${config.token}`;
     const ws = new WebSocket(config.upstream, 'sip', {
       headers,
@@ -278,6 +280,7 @@ export class Flow {
     this.openedAt = null;
     // Requests sent on the lost socket will never be answered there: let their retransmissions through again.
     this.cache.forgetPending();
+    if (!this.closed && this.deps.stream?.workerClosed(code) === true) this.closed = true;
     if (this.closed) return;
     const delay = backoffDelay(this.failures++, this.deps.config.reconnectMinMs, this.deps.config.reconnectMaxMs, this.deps.random());
     this.deps.log.info('flow disconnected, reconnecting', { flow: this.id, code, delayMs: delay });
@@ -291,7 +294,6 @@ export class Flow {
   private stopTimers(): void {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.pingTimer = null;
-    this.reconnectTimer = null;
+    this.pingTimer = this.reconnectTimer = null;
   }
 }

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 
 /** The `--help` text. */
-export const HELP = `udp-bridge: carry UDP SIP devices (cameras, desk phones, SIPp) to the SIP Worker over WebSocket.
+export const HELP = `udp-bridge: carry UDP and TCP SIP devices (cameras, desk phones, SIPp) to the SIP Worker over WebSocket.
 
 Usage: udp-bridge [options]
 
@@ -30,6 +30,8 @@ Options (each also read from the environment variable shown; flags win):
   --cache-flow-bytes <n>    response cache bytes per flow        BRIDGE_CACHE_FLOW_BYTES  [${DEFAULT_CONFIG.cacheFlowBytes}]
   --cache-total-bytes <n>   response cache bytes, all flows      BRIDGE_CACHE_TOTAL_BYTES [${DEFAULT_CONFIG.cacheTotalBytes}]
   --log-level <level>       debug | info | warn | error          BRIDGE_LOG_LEVEL     [${DEFAULT_CONFIG.logLevel}]
+  --tcp-listen <host:port>  TCP address for SIP over TCP, or off BRIDGE_TCP_LISTEN    [the --listen address]
+  --tcp-max-message <bytes> largest SIP message on a TCP stream  BRIDGE_TCP_MAX_MESSAGE [${DEFAULT_CONFIG.tcpMaxMessageBytes}]
   -h, --help                show this text
 
 IPv6 addresses go in brackets: --listen [::]:5060. Logs are JSON lines on stdout. SIGTERM/SIGINT shut down gracefully.

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CACHE_EVICTIONS } from './cache-budget.js';
 import type { CacheEviction } from './cache-budget.js';
 import type { HostPort } from './config.js';
+import { FRAME_ERRORS, type FrameError } from './stream-framer.js';
 
 /**
  * Why a datagram was not relayed. A datagram that would open a flow is refused with `flow_limit` (the table
@@ -42,6 +43,15 @@ export class Metrics {
   readonly controlFrames: Record<ControlOutcome, number> = { liveness: 0, unknown_type: 0, malformed: 0 };
   /** Flows closed with 4000 because the device was silent past its liveness limit. */
   livenessTimeouts = 0;
+  /** SIP over TCP (tcp-listener.ts): connections accepted, messages and bytes each way, streams closed for bad framing. */
+  readonly tcp = {
+    accepted: 0,
+    messages: { in: 0, out: 0 } as Record<Direction, number>,
+    bytes: { in: 0, out: 0 } as Record<Direction, number>,
+    framingErrors: Object.fromEntries(FRAME_ERRORS.map((r) => [r, 0])) as Record<FrameError, number>,
+  };
+  /** Open TCP connections; read at render time. */
+  tcpConnections: () => number = () => 0;
   /** Current number of flows; read at render time. */
   flows: () => number = () => 0;
   /** Flows whose WebSocket is open right now; read at render time. */
@@ -86,6 +96,11 @@ export class Metrics {
     family('sip_bridge_response_cache_bytes', 'gauge', 'Bytes held by the response caches of all flows (responses and per-transaction overhead).', [['', this.cacheBytes()]]);
     family('sip_bridge_response_cache_evictions_total', 'counter', 'Cached transactions evicted early: entries (count per flow), flow_bytes (bytes per flow), total_bytes (bytes over all flows).', CACHE_EVICTIONS.map((r) => [`{reason="${r}"}`, this.cacheEvictions[r]]));
     family('sip_bridge_liveness_timeouts_total', 'counter', 'Flows closed (code 4000) because the device sent nothing for longer than the liveness limit the Worker set.', [['', this.livenessTimeouts]]);
+    family('sip_bridge_tcp_connections', 'gauge', 'Open TCP connections from devices.', [['', this.tcpConnections()]]);
+    family('sip_bridge_tcp_connections_accepted_total', 'counter', 'TCP connections accepted (refusals are drops: flow_limit, flow_limit_per_ip, new_flow_rate).', [['', this.tcp.accepted]]);
+    family('sip_bridge_tcp_messages_total', 'counter', 'SIP messages framed from (in) and written to (out) TCP connections.', byDirection(this.tcp.messages));
+    family('sip_bridge_tcp_bytes_total', 'counter', 'Bytes read from (in) and written to (out) TCP connections.', byDirection(this.tcp.bytes));
+    family('sip_bridge_tcp_framing_errors_total', 'counter', 'TCP connections closed because their stream lost its SIP framing, by reason.', FRAME_ERRORS.map((r) => [`{reason="${r}"}`, this.tcp.framingErrors[r]]));
     return `${lines.join('\n')}\n`;
   }
 }
