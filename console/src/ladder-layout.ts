@@ -28,6 +28,33 @@ export interface Arrow {
   response: boolean;
 }
 
+/** The value of the first header `name` (or its compact form) of a SIP message's text. */
+export function header(text: string, name: string, compact: string): string | undefined {
+  const head = text.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  for (const line of head.split(/\r?\n/).slice(1)) {
+    const colon = line.indexOf(':');
+    const n = line.slice(0, colon).trim().toLowerCase();
+    if (colon > 0 && (n === name || n === compact)) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
+/** The user part (or host) of the first SIP URI in a header value. */
+function userOf(value: string | undefined): string | undefined {
+  const m = value ? /sips?:([^@;>\s]+)(@[^;>\s]+)?/.exec(value) : null;
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Who is at the other end of `m`'s flow: the sender of a request that came in (From) or the receiver of one
+ * that went out (To); for responses the other way round (a response comes from the request's To).
+ */
+export function endpointOf(m: TraceMessage): string {
+  const remoteIsCaller = (m.direction === 'in') === Boolean(m.method);
+  const who = remoteIsCaller ? userOf(header(m.text, 'from', 'f')) : userOf(header(m.text, 'to', 't'));
+  return who ?? m.aor.replace(/^sips?:/, '').split('@')[0] ?? m.aor;
+}
+
 /** The ladder of `messages` (any order; drawn by `seq`). */
 export function ladder(messages: readonly TraceMessage[]): { columns: Column[]; arrows: Arrow[] } {
   const sorted = [...messages].sort((a, b) => a.seq - b.seq);
@@ -46,7 +73,7 @@ export function ladder(messages: readonly TraceMessage[]): { columns: Column[]; 
     const key = m.flowId || m.peer;
     const peer = () => col(key, () => ({
       key,
-      label: `${m.aor.replace(/^sips?:/, '').split('@')[0] ?? m.aor}${m.peer && m.peer !== 'ws' ? ` ${m.peer}` : ''}`,
+      label: `${endpointOf(m)}${m.peer && m.peer !== 'ws' ? ` ${m.peer}` : ''}`,
       sub: `${m.transport}${m.flowId ? ` · flow ${m.flowId.slice(0, 8)}` : ''}`,
     }));
     // The first message's sender is the leftmost column.

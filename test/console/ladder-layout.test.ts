@@ -3,7 +3,7 @@
  * appearance, the service one column, an arrow per message in `seq` order, responses marked.
  */
 import { describe, expect, it } from 'vitest';
-import { ladder, SERVICE } from '../../console/src/ladder-layout.js';
+import { endpointOf, header, ladder, SERVICE } from '../../console/src/ladder-layout.js';
 import type { TraceMessage } from '../../console/src/trace-types.js';
 
 let seq = 0;
@@ -38,5 +38,17 @@ describe('ladder', () => {
     seq = 0;
     expect(ladder([msg({ flowId: '', peer: '198.51.100.1:5060', method: 'OPTIONS' })]).columns.map((c) => c.key)).toEqual(['198.51.100.1:5060', SERVICE]);
     expect(ladder([])).toEqual({ columns: [], arrows: [] });
+  });
+
+  it('names each flow after the party at its far end, from the message text (the traced AOR otherwise)', () => {
+    seq = 0;
+    const text = (first: string) => `${first}\r\nVia: SIP/2.0/WS x.invalid\r\nf: <sip:erin@example.test>;tag=1\r\nTo: <sip:dave@example.test>\r\n\r\nTo: <sip:body@x>`;
+    const aor = 'sip:dave@example.test';
+    expect(endpointOf(msg({ aor, method: 'MESSAGE', direction: 'in', text: text('MESSAGE sip:dave@example.test SIP/2.0') }))).toBe('erin');
+    expect(endpointOf(msg({ aor, method: 'MESSAGE', direction: 'out', text: text('MESSAGE sip:abc@x.invalid SIP/2.0') }))).toBe('dave');
+    expect(endpointOf(msg({ aor, status: 200, direction: 'in', text: text('SIP/2.0 200 OK') }))).toBe('dave');
+    expect(endpointOf(msg({ aor, status: 200, direction: 'out', text: text('SIP/2.0 200 OK') }))).toBe('erin');
+    expect(endpointOf(msg({ aor, method: 'OPTIONS', text: 'OPTIONS sip:x SIP/2.0\r\n\r\n' }))).toBe('dave');
+    expect(header(text('SIP/2.0 200 OK'), 'to', 't')).toBe('<sip:dave@example.test>');
   });
 });

@@ -49,7 +49,7 @@ export function traceView(): View {
     h('td', null, clock(m.time)),
     h('td', { class: `dir ${m.direction}` }, m.direction === 'in' ? `→ in from ${m.peer}` : `← out to ${m.peer}`),
     h('td', null, m.aor),
-    h('td', { class: m.method ? 'method' : 'status' }, summary(m)),
+    h('td', { class: m.method ? 'sip-method' : 'sip-status' }, summary(m)),
     h('td', null, h('a', { href: '#/trace', class: 'call-id', onclick: (e: Event) => {
       e.preventDefault();
       showCall(m.callId);

@@ -1,9 +1,9 @@
 /**
  * The console's live SIP trace in Chromium: tracing a user whose JsSIP UA is registered, a MESSAGE another
  * UA sends it appears in the list (time, direction, method, Call-ID) with its 200; its Call-ID opens the
- * ladder (arrows MESSAGE and 200 OK between the service and the user's flow) and the raw text of the selected
- * message; clear empties the list and download saves the trace as text.
- * Needs the `/traces` routes (helper "trace") and `GET /users` (helper "api").
+ * ladder (the sender's flow, the service, the user's flow; MESSAGE and 200 OK across them) and the raw text of
+ * the selected message; clear empties the list and download saves the trace as text.
+ * Needs the `/traces` routes (helper "trace").
  */
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -40,7 +40,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the live SIP trace view (Chromium)', () => {
     const erin = await registered('trace-erin');
     const page = await openConsole(browser, svc);
     await view(page, 'trace');
-    await page.locator('#view-trace input[name=user][value=trace-dave]').check();
+    await page.locator('#view-trace input[name=aors]').fill('trace-dave');
     await page.getByRole('button', { name: 'Start trace' }).click();
     await textOf(page, '#view-trace .trace-status', 'sip:trace-dave@');
 
@@ -59,7 +59,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the live SIP trace view (Chromium)', () => {
     const labels = await ladder.locator('g.arrow text.msg').allTextContents();
     expect(labels).toContain('MESSAGE');
     expect(labels).toContain('200 OK');
-    expect(await ladder.locator('text.col-label').allTextContents()).toEqual(expect.arrayContaining(['edge-sip', expect.stringMatching(/^trace-dave/)]));
+    // sngrep's columns: the sender's flow, the service, the traced user's flow.
+    expect(await ladder.locator('text.col-label').allTextContents()).toEqual(['trace-erin 127.0.0.1', 'edge-sip', 'trace-dave 127.0.0.1']);
     await ladder.locator('g.arrow', { hasText: 'MESSAGE' }).first().click();
     const raw = (await page.locator('#view-trace pre.raw').textContent()) ?? '';
     expect(raw).toMatch(/^MESSAGE sip:/);
