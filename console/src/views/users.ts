@@ -57,31 +57,16 @@ export function usersView(): View {
     }
   } }, field('User', nameIn), field('Password', pwIn), h('button', { type: 'submit' }, 'Create or set password'));
 
-  const renderBindings = (user: string, aor: string, bindings: Binding[]) => {
-    countdowns.length = 0;
-    const fetched = Date.now();
-    const rows = bindings.map((b) => {
-      const at = b.expiresAt ?? fetched + b.expires * 1000;
-      const cd = h('span', { class: 'countdown' }, `${left(at)} s`);
-      countdowns.push({ el: cd, at });
-      const unregister = h('button', { class: 'small', onclick: async () => {
-        try {
-          await api(`/users/${encodeURIComponent(user)}/bindings?contact=${encodeURIComponent(b.contact)}`, { method: 'DELETE' });
-          note.ok(`unregistered ${b.contact}`);
-          await poll.now();
-        } catch (err) {
-          note.error(err);
-        }
-      } }, 'Unregister');
-      return [h('code', null, b.contact), b.userAgent ?? '—', b.source, b.transport ?? '—', cd, h('code', { title: b.flowId }, b.flowId.slice(0, 12)),
-        b.instanceId ? h('code', null, `${b.instanceId} / reg-id ${b.regId ?? '—'}`) : '—', unregister];
-    });
+  const bindingsBox = h('div');
+  let shown: string | null = null;
+
+  /** The selected user's controls, built when the selection changes (a refresh must not reset what is typed). */
+  const renderUser = (user: string, aor: string) => {
+    shown = user;
     const pw = h('input', { type: 'password', name: 'new-password', placeholder: 'new password', minlength: 4, required: true });
     replace(detail,
       h('h3', null, `Bindings of ${aor}`),
-      bindings.length
-        ? table(['contact', 'user agent', 'source', 'transport', 'expires in', 'flow', 'instance', ''], rows, { class: 'bindings' })
-        : h('p', { class: 'muted' }, 'not registered'),
+      bindingsBox,
       h('form', { class: 'inline', onsubmit: async (e: Event) => {
         e.preventDefault();
         try {
@@ -104,6 +89,30 @@ export function usersView(): View {
       }));
   };
 
+  const renderBindings = (user: string, bindings: Binding[]) => {
+    countdowns.length = 0;
+    const fetched = Date.now();
+    const rows = bindings.map((b) => {
+      const at = b.expiresAt ?? fetched + b.expires * 1000;
+      const cd = h('span', { class: 'countdown' }, `${left(at)} s`);
+      countdowns.push({ el: cd, at });
+      const unregister = h('button', { class: 'small', onclick: async () => {
+        try {
+          await api(`/users/${encodeURIComponent(user)}/bindings?contact=${encodeURIComponent(b.contact)}`, { method: 'DELETE' });
+          note.ok(`unregistered ${b.contact}`);
+          await poll.now();
+        } catch (err) {
+          note.error(err);
+        }
+      } }, 'Unregister');
+      return [h('code', null, b.contact), b.userAgent ?? '—', b.source, b.transport ?? '—', cd, h('code', { title: b.flowId }, b.flowId.slice(0, 12)),
+        b.instanceId ? h('code', null, `${b.instanceId} / reg-id ${b.regId ?? '—'}`) : '—', unregister];
+    });
+    replace(bindingsBox, bindings.length
+      ? table(['contact', 'user agent', 'source', 'transport', 'expires in', 'flow', 'instance', ''], rows, { class: 'bindings' })
+      : h('p', { class: 'muted' }, 'not registered'));
+  };
+
   const refresh = async () => {
     const { users } = await api<{ users: UserRow[] }>('/users');
     replace(list, users.length ? table(['user', 'AOR'], users.map((u) => [
@@ -116,11 +125,13 @@ export function usersView(): View {
     ]), { class: 'users' }) : h('p', { class: 'muted' }, 'no users yet'));
     const sel = users.find((u) => u.user === selected);
     if (!sel) {
+      shown = null;
       replace(detail, h('p', { class: 'muted' }, 'Choose a user to see its bindings.'));
       return;
     }
-    const { aor, bindings } = await api<{ aor: string; bindings: Binding[] }>(`/users/${encodeURIComponent(sel.user)}/bindings`);
-    renderBindings(sel.user, aor, bindings);
+    const { bindings } = await api<{ aor: string; bindings: Binding[] }>(`/users/${encodeURIComponent(sel.user)}/bindings`);
+    if (shown !== sel.user) renderUser(sel.user, sel.aor);
+    renderBindings(sel.user, bindings);
   };
   const poll = poller(refresh, 5000, (e) => note.error(e));
   const tick = setInterval(() => {
