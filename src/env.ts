@@ -7,6 +7,7 @@ import type { FlowObject } from './objects/flow-object.js';
 import type { MetricsObject } from './objects/metrics-object.js';
 import type { GbDirectoryObject } from './objects/gb-directory-object.js';
 import type { GuardObject } from './objects/guard-object.js';
+import type { UserDirectoryObject } from './objects/user-directory-object.js';
 
 /** The Worker's environment. Secrets come from `.dev.vars` locally and `wrangler secret put` in production. */
 export interface Env {
@@ -15,6 +16,7 @@ export interface Env {
   METRICS: DurableObjectNamespace<MetricsObject>;
   GB_DIRECTORY: DurableObjectNamespace<GbDirectoryObject>;
   GUARD: DurableObjectNamespace<GuardObject>;
+  USER_DIRECTORY: DurableObjectNamespace<UserDirectoryObject>;
   /** SIP domain served here, e.g. `edge-sip.test`. */
   SIP_DOMAIN?: string;
   /** Digest realm; defaults to SIP_DOMAIN. */

@@ -6,10 +6,11 @@ declare namespace Cloudflare {
     METRICS: DurableObjectNamespace<import('../src/objects/metrics-object.js').MetricsObject>;
     GB_DIRECTORY: DurableObjectNamespace<import('../src/objects/gb-directory-object.js').GbDirectoryObject>;
     GUARD: DurableObjectNamespace<import('../src/objects/guard-object.js').GuardObject>;
+    USER_DIRECTORY: DurableObjectNamespace<import('../src/objects/user-directory-object.js').UserDirectoryObject>;
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index.js');
-    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject' | 'GuardObject';
+    durableNamespaces: 'FlowObject' | 'AorObject' | 'MetricsObject' | 'GbDirectoryObject' | 'GuardObject' | 'UserDirectoryObject';
   }
 }
 

@@ -15,13 +15,14 @@ import { sipWebSocket } from './sip-ws.js';
 export const app = new Hono<{ Bindings: Env }>();
 
 app.get('/sip', bridgeToken, sipWebSocket);
-app.route('/api/v1', admin);
+app.route('/', admin);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.get('/metrics', requireAdmin, async (c) => c.text(await renderMetrics(c.env), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 app.onError((err, c) => {
-  if (err instanceof HTTPException) return err.getResponse();
+  // An exception with its own response (the bearer check's 401) keeps it; others (malformed JSON) answer JSON.
+  if (err instanceof HTTPException) return err.res ? err.getResponse() : c.json({ error: err.message }, err.status);
   log('error', 'http handler failed', { path: new URL(c.req.url).pathname, error: String(err) });
   return c.json({ error: 'internal error' }, 500);
 });

@@ -4,11 +4,15 @@
  * statuses.
  * @module
  */
+import type { Env } from '../env.js';
+import type { GbConfig } from '../config.js';
 import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscdp-build.js';
-import type { DeviceState } from '../gb28181/device.js';
+import { newDevice, type DeviceState } from '../gb28181/device.js';
 import type { Binding } from '../registrar/bindings.js';
 import type { AorStore } from './aor-store.js';
-import type { GbDevice, LiveSession } from './gb-device.js';
+import { GbDevice, type LiveSession } from './gb-device.js';
+import { directoryEntry } from './aor-leases.js';
+import { gbDirectoryStub } from './stubs.js';
 import type { PlatformRequests } from './platform-requests.js';
 
 /** A device as the API shows it. */
@@ -32,6 +36,20 @@ export interface GbHost {
   /** Live bindings, most preferred first. */
   live(): Binding[];
   now(): number;
+}
+
+/**
+ * The device of the AOR object `ctx` names, when its domain is the GB realm (null otherwise): its state from
+ * `store`, persisted there, and its directory row sent when it moves in a way the list shows.
+ */
+export function deviceOf(ctx: DurableObjectState, env: Env, gb: GbConfig | null, store: AorStore, now: number): GbDevice | null {
+  const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
+  if (!gb || host !== gb.realm || !user) return null;
+  return new GbDevice(gb, store.device() ?? newDevice(user), (s, before) => {
+    store.putDevice(s);
+    const entry = directoryEntry(before, s, Date.now());
+    if (entry) ctx.waitUntil(gbDirectoryStub(env, gb.realm).upsert(entry).catch(() => undefined));
+  }, now);
 }
 
 const fail = (failure: GbFailure, error: string, sipStatus?: number): GbOutcome =>

@@ -7,7 +7,7 @@
 import type { Account } from '../auth/authenticate.js';
 import type { DigestAlgorithm } from '../auth/digest.js';
 import type { DigestCredentials } from '../sip/auth-header.js';
-import { isLive, type Binding } from '../registrar/bindings.js';
+import { isLive, remainingSeconds, type Binding } from '../registrar/bindings.js';
 import type { Lease, LeaseUpdate, OtherContact } from '../registrar/lease.js';
 import type { RegisterRequest } from '../registrar/register.js';
 import type { DeviceState } from '../gb28181/device.js';
@@ -50,15 +50,29 @@ export type AorRegisterReply =
 /** A binding as listed by the admin API. */
 export interface BindingView {
   contact: string;
+  /** Seconds left. */
   expires: number;
+  /** Unix ms of the end of the registration. */
+  expiresAt: number;
   q: number | null;
   instanceId: string | null;
   regId: number | null;
   source: string;
+  /** How the device reaches the service: `ws`, `wss`, `udp` (through the bridge) or `tcp`. */
+  transport: 'ws' | 'wss' | 'udp' | 'tcp';
   userAgent: string | null;
   flowId: string;
   callId: string;
   cseq: number;
+}
+
+/** How the admin API shows a binding at `now`. */
+export function bindingView(b: Binding, now: number): BindingView {
+  return {
+    contact: b.contact, expires: remainingSeconds(b, now), expiresAt: b.expiresAt, q: b.q, instanceId: b.instanceId, regId: b.regId,
+    source: b.source, transport: b.address.transport.toLowerCase() as BindingView['transport'], userAgent: b.userAgent,
+    flowId: b.flowId, callId: b.callId, cseq: b.cseq,
+  };
 }
 
 /** What a flow answers when the AOR asks what it holds (`FlowObject.leaseView`). */

@@ -11,20 +11,19 @@ import { accountFor, verifyAccount, type Account } from '../auth/authenticate.js
 import { parseMessage } from '../sip/parse.js';
 import { byPreference, contactValues, isLive, MAX_BINDINGS, nextDeadline, remainingSeconds, type Binding } from '../registrar/bindings.js';
 import type { Lease } from '../registrar/lease.js';
-import { applyRegister, dropFlow } from '../registrar/register.js';
+import { applyRegister, dropContact, dropFlow } from '../registrar/register.js';
 import type { FlowAddress } from '../transport/flow.js';
-import { newDevice } from '../gb28181/device.js';
 import { platformVersionHeaders } from '../gb28181/version.js';
 import { AorStore } from './aor-store.js';
-import { GbDevice } from './gb-device.js';
+import type { GbDevice } from './gb-device.js';
 import { PlatformRequests, type PlatformRequest, type PlatformResult } from './platform-requests.js';
 import * as gbOps from './aor-gb.js';
 import type { ControlCommand, QueryCmdType, QueryExtra } from '../gb28181/manscdp-build.js';
-import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
-import { MetricsBuffer } from './metrics-buffer.js';
+import { billRpcCalls, countedSql, Ledger, LEDGER, shardLedger } from './ledger.js';
+import { registrationDeltas } from './metrics-gauges.js';
 import { shardOf } from './metrics-object.js';
-import { flowStub, gbDirectoryStub, metricsShard } from './stubs.js';
-import { deviceWithViews, directoryEntry, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
+import { flowStub, metricsShard } from './stubs.js';
+import { bindingView, deviceWithViews, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
 export class AorObject extends DurableObject<Env> {
@@ -43,11 +42,7 @@ export class AorObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
-    const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
-    this.#ledger = this[LEDGER] = new Ledger(this.#config.ledger, 'AorObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
-      const sent = metrics.flush(Date.now(), true);
-      if (sent) ctx.waitUntil(sent);
-    });
+    this.#ledger = this[LEDGER] = shardLedger(ctx, this.#config.ledger, 'AorObject', (c) => this.#shard().add(c));
     this.#store = new AorStore(countedSql(ctx.storage.sql, this.#ledger));
     this.#platform = new PlatformRequests(env, ctx.id.toString(), () => platformVersionHeaders(this.#gb?.current.gbVersion));
     this.#account = this.#store.account();
@@ -55,15 +50,7 @@ export class AorObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
-    const [user, host] = (ctx.id.name ?? '').replace(/^sips?:/, '').split('@');
-    const gb = this.#config.gb;
-    this.#gb = gb && host === gb.realm && user
-      ? new GbDevice(gb, this.#store.device() ?? newDevice(user), (s, before) => {
-          this.#store.putDevice(s);
-          const entry = directoryEntry(before, s, Date.now());
-          if (entry) ctx.waitUntil(gbDirectoryStub(env, gb.realm).upsert(entry).catch(() => undefined));
-        }, Date.now())
-      : null;
+    this.#gb = gbOps.deviceOf(ctx, env, this.#config.gb, this.#store, Date.now());
     this.#gb?.heldUntil(this.#bindings.length > 0 ? Math.max(...this.#bindings.map((b) => b.heldUntil ?? b.expiresAt)) : null);
   }
 
@@ -179,11 +166,17 @@ export class AorObject extends DurableObject<Env> {
   /** Live bindings for the admin API, with their real expiries asked from the flows that hold leases. */
   async listBindings(): Promise<BindingView[]> {
     const now = Date.now();
-    const shown = withViews(this.#live(now), await this.#flowViews(now));
-    return shown.map((b) => ({
-      contact: b.contact, expires: remainingSeconds(b, now), q: b.q, instanceId: b.instanceId, regId: b.regId,
-      source: b.source, userAgent: b.userAgent, flowId: b.flowId, callId: b.callId, cseq: b.cseq,
-    }));
+    return withViews(this.#live(now), await this.#flowViews(now)).map((b) => bindingView(b, now));
+  }
+
+  /** Remove a live binding named by its contact or URI (the admin API); its flow's lease is revoked. Whether there was one. */
+  async removeBinding(contact: string): Promise<boolean> {
+    const before = this.#bindings;
+    const left = dropContact(before, contact, Date.now());
+    if (left === null) return false;
+    this.#save(left);
+    await this.#tellFlows(before, null);
+    return true;
   }
 
   /** GB28181 RPC: a MESSAGE from this device on `flowId` (keepalive, query answers); the status, and a lease. */
@@ -235,6 +228,9 @@ export class AorObject extends DurableObject<Env> {
     this.#ledger.done();
   }
 
+  /** This object's metrics shard (`sip_bindings`, `sip_registered_aors` and the ledger's counts). */
+  #shard() { return metricsShard(this.env, shardOf(this.ctx.id.toString())); }
+
   #gbHost(): gbOps.GbHost {
     return { gb: this.#gb, platform: this.#platform, store: this.#store, live: () => this.#live(), now: () => Date.now() };
   }
@@ -270,8 +266,10 @@ export class AorObject extends DurableObject<Env> {
     await Promise.all(updates.map(([flowId, u]) => flowStub(this.env, flowId).leaseUpdate(this.#aor, u).catch(() => undefined)));
   }
 
-  /** Persist the binding set and schedule the next deadline. */
+  /** Persist the binding set, send the gauges its size moved (`metrics-gauges.ts`), schedule the next deadline. */
   #save(next: Binding[]): void {
+    const deltas = registrationDeltas(this.#bindings.length, next.length);
+    if (deltas) this.ctx.waitUntil(this.#shard().add(deltas).catch(() => undefined));
     this.#store.saveBindings(next);
     this.#bindings = next;
     this.#schedule();

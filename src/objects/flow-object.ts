@@ -92,7 +92,8 @@ export class FlowObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     this.#attachments.set(server, { flow, aors: [], leases: {}, metrics, liveness: null });
     this.#counters.inc(`sip_connections_opened_total{transport="${flow.transport}"}`);
-    this.#settle(server, this.#ledger.enabled);
+    // Sent at once (one shard RPC a connection), as the close is: opened minus closed is the open connections.
+    this.#settle(server, true);
     return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': 'sip' } });
   }
 

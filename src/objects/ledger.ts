@@ -7,6 +7,8 @@
  * @module
  */
 
+import { MetricsBuffer } from './metrics-buffer.js';
+
 /** The instance's ledger, found by the RPC wrapper (a symbol: never an RPC name). */
 export const LEDGER = Symbol('ledger');
 
@@ -99,4 +101,13 @@ export function billRpcCalls(cls: { prototype: object }): void {
       },
     });
   }
+}
+
+/** The ledger of an object that sends its counts to its metrics shard (`send`) after each event. */
+export function shardLedger(ctx: DurableObjectState, enabled: boolean, cls: string, send: (counts: Record<string, number>) => Promise<void>): Ledger {
+  const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, send);
+  return new Ledger(enabled, cls, (n, by) => metrics.inc(n, Date.now(), by), () => {
+    const sent = metrics.flush(Date.now(), true);
+    if (sent) ctx.waitUntil(sent);
+  });
 }

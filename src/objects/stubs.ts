@@ -46,6 +46,11 @@ export function gbDirectoryStub(env: Env, realm: string) {
   return env.GB_DIRECTORY.get(env.GB_DIRECTORY.idFromName(`gb:${realm}`));
 }
 
+/** The user directory of a SIP domain, `users:<domain>`. */
+export function userDirectoryStub(env: Env, domain: string) {
+  return env.USER_DIRECTORY.get(env.USER_DIRECTORY.idFromName(`users:${domain}`));
+}
+
 /** The failed-authentication guard of a source address, `guard:<ip>`. */
 export function guardStub(env: Env, ip: string) {
   return env.GUARD.get(env.GUARD.idFromName(`guard:${ip}`));

@@ -187,3 +187,20 @@ export function applyRegister(
 export function dropFlow(bindings: readonly Binding[], flowId: string): Binding[] {
   return bindings.filter((b) => b.flowId !== flowId);
 }
+
+/**
+ * Bindings left when the live binding whose stored contact is `contact` (or, when none is, those whose Contact URI
+ * equals it as RFC 3261 §19.1.4 compares URIs) is removed, as `Contact: <uri>;expires=0` removes it (§10.3 step
+ * 6); null when no live binding matches.
+ */
+export function dropContact(bindings: readonly Binding[], contact: string, now: number): Binding[] | null {
+  const live = bindings.filter((b) => isLive(b, now));
+  const wanted = parseUri(/^<([^>]*)>/.exec(contact)?.[1] ?? contact);
+  const sameUri = (b: Binding): boolean => {
+    const u = parseUri(b.uri);
+    return wanted.ok && u.ok && uriEquals(u.value, wanted.value);
+  };
+  const exact = live.filter((b) => b.contact === contact);
+  const gone = new Set(exact.length > 0 ? exact : live.filter(sameUri));
+  return gone.size === 0 ? null : bindings.filter((b) => !gone.has(b));
+}

@@ -75,4 +75,22 @@ describe('POST /api/v1/messages', () => {
     const ok = await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'inj', body: 'hi', contentType: 'text/plain;charset=UTF-8' }), headers: { 'content-type': 'application/json' } });
     expect(((await ok.json()) as { status: number }).status).toBe(480);
   });
+
+  it('refuses a "from" or "to" that could carry CR LF or break the header, naming the field', async () => {
+    await api('/users/inj2', { method: 'PUT', body: JSON.stringify({ password: 'inj2-pw' }) });
+    for (const [field, value] of [
+      ['from', 'sip:a@b\r\nX-Injected: 1'], ['from', 'sip:a@b\n'], ['from', '<sip:a@b>'], ['from', 'sip:a b@c'], ['from', 'tel:123'], ['from', 7],
+      ['to', 'inj2\r\nX-Injected: 1'], ['to', 'sip:inj2\r@edge-sip.test'], ['to', 'sip:inj2@edge-sip.test\r\nX-Injected: 1'], ['to', ''], ['to', 'sip:@edge-sip.test'],
+    ] as const) {
+      const res = await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'inj2', body: 'hi', [field]: value }) });
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect(((await res.json()) as { error: string }).error, JSON.stringify(value)).toContain(`"${field}"`);
+    }
+    const ok = await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'sip:inj2@edge-sip.test', body: 'hi', from: 'sips:ops@edge-sip.test' }) });
+    expect(await ok.json()).toMatchObject({ to: 'sip:inj2@edge-sip.test', status: 480 });
+  });
+
+  it('needs the token', async () => {
+    expect((await api('/messages', { method: 'POST', body: JSON.stringify({ to: 'inj', body: 'hi' }), token: null })).status).toBe(401);
+  });
 });

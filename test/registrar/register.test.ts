@@ -2,7 +2,7 @@
  * RFC 3261 §10.3 registrar rules, on the pure REGISTER processing.
  */
 import { describe, expect, it } from 'vitest';
-import { applyRegister, dropFlow, type RegisterRequest } from '../../src/registrar/register.js';
+import { applyRegister, dropContact, dropFlow, type RegisterRequest } from '../../src/registrar/register.js';
 import { contactValues, EXPIRY_GRACE_MS, isLive, nextDeadline, type Binding } from '../../src/registrar/bindings.js';
 
 const policy = { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxBindings: 3 };
@@ -154,5 +154,26 @@ describe('binding lifetime', () => {
     const a = apply([], req({ contacts: ['<sip:a@h>'] }));
     const both = apply(a, req({ contacts: ['<sip:b@h>'], callId: 'c2', flowId: 'flow-2' }));
     expect(dropFlow(both, 'flow-1').map((b) => b.uri)).toEqual(['sip:b@h']);
+  });
+});
+
+describe('removing one binding (the admin API), as Contact: <uri>;expires=0 would', () => {
+  const two = () => apply(apply([], req({ contacts: ['<sip:a@h;transport=ws>;+sip.instance="<urn:uuid:1>";reg-id=1'] })), req({ contacts: ['<sip:b@h>'], callId: 'c2', flowId: 'flow-2' }));
+
+  it('removes the live binding whose stored contact is given, and only it', () => {
+    const all = two();
+    const left = dropContact(all, all[0]!.contact, T0);
+    expect(left!.map((b) => b.uri)).toEqual(['sip:b@h']);
+  });
+
+  it('takes a bare Contact URI, compared as SIP URIs are (host case, parameter order)', () => {
+    expect(dropContact(two(), 'sip:b@H', T0)!.map((b) => b.uri)).toEqual(['sip:a@h;transport=ws']);
+    expect(dropContact(two(), '<sip:a@H;transport=WS>', T0)!.map((b) => b.uri)).toEqual(['sip:b@h']);
+  });
+
+  it('is null when no live binding matches: another URI, or one already past its expiry and grace', () => {
+    expect(dropContact(two(), 'sip:c@h', T0)).toBeNull();
+    expect(dropContact(two(), 'not a uri', T0)).toBeNull();
+    expect(dropContact(two(), 'sip:b@h', T0 + 3_600_000 + EXPIRY_GRACE_MS)).toBeNull();
   });
 });
