@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole service locally. The Worker and its Durable Objects in
-// `wrangler dev` (workerd, state persisted under .wrangler/state), the
+// `wrangler dev` (workerd, state persisted under .wrangler/state; wrangler.toml's [build] builds the console
+// served at /), the
 // udp-bridge on UDP 5060, and demo accounts provisioned through the admin API.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
@@ -85,6 +86,7 @@ console.log(`
 edge-sip is running
   WebSocket SIP  ws://${HOST}:${PORT}/sip        (subprotocol "sip", domain ${domain})
   UDP SIP        udp://${BRIDGE_LISTEN}          (udp-bridge)
+  Console        ${base}/   (log in with ADMIN_TOKEN from .dev.vars)
   Admin API      ${base}/api/v1   (Authorization: Bearer <ADMIN_TOKEN from .dev.vars>)
   Health         ${base}/healthz
   Demo accounts  ${DEMO_USERS.map(([u, p]) => `sip:${u}@${domain} / ${p}`).join('\n                 ')}${platformId ? `
