@@ -65,7 +65,11 @@ function shimConfig(tree: string, prefix: string, dir: string): string {
     'export const MetricsObject = tree.MetricsObject;',
     '',
   ].join('\n'));
-  const toml = original.replace(/^main\s*=.*$/m, `main = "${join(dir, 'entry.ts')}"`);
+  const toml = original
+    .replace(/^main\s*=.*$/m, `main = "${join(dir, 'entry.ts')}"`)
+    // The config is written elsewhere: the console's build and assets stay the tree's.
+    .replace(/^directory\s*=\s*"\.\/([^"]*)"$/m, (_, path: string) => `directory = "${join(tree, path)}"`)
+    .replace(/^\[build\]$/m, `[build]\ncwd = "${tree}"`);
   const config = join(dir, 'wrangler.toml');
   writeFileSync(config, toml);
   return config;
