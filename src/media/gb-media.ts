@@ -2,7 +2,8 @@
  * GB/T 28181 media through ZLMediaKit, the way WVP drives it: allocate the SSRC (the media server's object),
  * open an RTP receiver (`openRtpServer`), INVITE the device towards it (its AOR object sends INVITE and ACK),
  * adopt the device's own SSRC when it answers with another (`updateRtpServerSSRC`), and end it all in one
- * place (`stopMedia`): API stop, no reader, RTP timeout. Runs in the Worker; the objects hold the state.
+ * place (`stopMedia`): API stop, no reader, RTP timeout. The device's own end (its BYE, `MediaStatus` 121) is
+ * ended the same way from its AOR object (`objects/aor-media.ts`). Runs in the Worker; the objects hold the state.
  * @module
  */
 import type { Env } from '../env.js';
@@ -94,8 +95,8 @@ export async function startMedia(env: Env, gb: GbConfig, zlm: ZlmConfig, r: Medi
 }
 
 /**
- * End a session once, whoever asks (API stop, a hook): mark it, BYE the device (unless `bye` is false),
- * close the receiver. Returns what the device answered; `no-session` when it had already ended.
+ * End a session once, whoever asks (API stop, a hook): mark it, BYE the device, close the receiver (unless
+ * `closeReceiver` is false: ZLM already released it). Returns what the device answered; `no-session` when it had already ended.
  */
 export async function stopMedia(env: Env, zlm: ZlmConfig, stream: string, end: { state: 'ended' | 'failed'; reason: string; closeReceiver: boolean }, waitMs: number): Promise<MediaOutcome> {
   const s = await mediaServerStub(env, zlm.mediaServerId).end(stream, end.state, end.reason);

@@ -79,10 +79,12 @@ export function zlmAnswer(status: number, text: string): Result<Record<string, u
   return ok(o);
 }
 
-/** Where players get a stream (ZLM "Play URL rules"): http-flv, ws-flv, HLS, WebRTC (and RTSP, RTMP). */
+/** Where players get a stream (ZLM "Play URL rules"): http-flv, ws-flv, HTTP-fMP4, HLS, WebRTC (and RTSP, RTMP). */
 export interface PlayUrls {
   flv: string;
   wsFlv: string;
+  /** HTTP-fMP4 (`.live.mp4`): what a browser's `<video>` plays natively, no player library needed. */
+  mp4: string;
   hls: string;
   webrtc: string;
   rtsp: string;
@@ -98,6 +100,7 @@ export function playUrls(publicUrl: string, app: string, stream: string): PlayUr
   return {
     flv: `${http}/${path}.live.flv`,
     wsFlv: `${ws}/${path}.live.flv`,
+    mp4: `${http}/${path}.live.mp4`,
     hls: `${http}/${path}/hls.m3u8`,
     webrtc: `${http}/index/api/webrtc?app=${encodeURIComponent(app)}&stream=${encodeURIComponent(stream)}&type=play`,
     rtsp: `rtsp://${base.hostname}/${path}`,

@@ -15,6 +15,7 @@ import type { GbFailure, GbHost, GbOutcome } from './aor-gb.js';
 import { MANSCDP, type GbDevice } from './gb-device.js';
 import type { PlatformDialog } from './platform-requests.js';
 import { randomHex } from './stubs.js';
+import { deviceBye } from './aor-media.js';
 
 /** A broadcast the device accepted: its INVITE answered, the dialog the platform holds as UAS. */
 export interface BroadcastSession {
@@ -181,9 +182,9 @@ function ack(o: GbHost, callId: string): GbOutcome {
   return sip({ status: 0, reason: '' });
 }
 
-/** The device's BYE: the broadcast ends (200), or 481 for a dialog we do not know. */
+/** The device's BYE: the broadcast ends (200); else it may end a media session of ours (`aor-media.ts`), or 481. */
 function bye(o: GbHost, callId: string): GbOutcome {
-  if (!o.store.broadcast(callId)) return sip({ status: 481, reason: 'Call/Transaction Does Not Exist' });
+  if (!o.store.broadcast(callId)) return deviceBye(o, callId);
   o.store.putBroadcast(null, callId);
   return sip({ status: 200, reason: 'OK' });
 }

@@ -17,6 +17,7 @@ import { buildMansrtsp, MANSRTSP, type PlaybackControl } from '../gb28181/mansrt
 import type { PlatformRequests } from './platform-requests.js';
 
 export { broadcast, broadcastMessage, type BroadcastOp } from './aor-broadcast.js';
+export { mediaStatus } from './aor-media.js';
 
 /** A device as the API shows it. */
 export interface DeviceView extends DeviceState {
@@ -39,6 +40,10 @@ export interface GbHost {
   /** Live bindings, most preferred first. */
   live(): Binding[];
   now(): number;
+  /** The Worker's environment (the media server's vars, object namespaces). */
+  env: Env;
+  /** Keep the object alive for work that runs after an answer (`ctx.waitUntil`). */
+  waitUntil(p: Promise<unknown>): void;
 }
 
 /**

@@ -185,11 +185,12 @@ export class AorObject extends DurableObject<Env> {
   }
 
   /** GB28181 RPC: a MESSAGE from this device on `flowId` (keepalive, query answers); the status, and a lease. */
-  async gbMessage(body: Uint8Array, contentType: string | null, flowId: string, wantsLease = false): Promise<{ status: number; reason: string; lease: Lease | null }> {
+  async gbMessage(body: Uint8Array, contentType: string | null, flowId: string, wantsLease = false, callId?: string): Promise<{ status: number; reason: string; lease: Lease | null }> {
     const now = Date.now();
     if (!this.#gb || this.#live(now).length === 0) return { status: 404, reason: 'Not Found (device not registered)', lease: null };
     const res = this.#gb.onMessage(body, contentType, now);
     gbOps.broadcastMessage(this.#gb, body, contentType); // a Response/Broadcast refusing a waiting broadcast
+    gbOps.mediaStatus(this.#gbHost(), body, contentType, callId); // MediaStatus 121: a history stream ended
     this.#schedule();
     const account = this.#effectiveAccount();
     const lease = wantsLease && account && this.#gb.current.online ? grantLease(this.#aor, account, 'MD5', flowId, this.#bindings, this.#gb.current, now) : null;
@@ -247,7 +248,7 @@ export class AorObject extends DurableObject<Env> {
   #shard() { return metricsShard(this.env, shardOf(this.ctx.id.toString())); }
 
   #gbHost(): gbOps.GbHost {
-    return { gb: this.#gb, platform: this.#platform, store: this.#store, live: () => this.#live(), now: () => Date.now() };
+    return { gb: this.#gb, platform: this.#platform, store: this.#store, live: () => this.#live(), now: () => Date.now(), env: this.env, waitUntil: (p) => this.ctx.waitUntil(p) };
   }
 
   /** Ask each flow with a live binding what it holds: real expiries, last keepalive, whether it still exists. */

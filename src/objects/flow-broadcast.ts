@@ -3,7 +3,9 @@
  * platform's `Notify/Broadcast` the device INVITEs the source ID (the platform) with an audio offer, then ACKs
  * our 200, and may end the broadcast with BYE. Those requests name the source in the Request-URI and have no
  * Route of ours, so they are not proxied: the flow hands each to the device's AOR object, which holds the
- * broadcast, and turns its answer into the response.
+ * broadcast, and turns its answer into the response. A BYE in one of the platform's own INVITE dialogs (live
+ * view, playback, download: Request-URI our Contact, `sip:<platform ID>@…`) takes the same way; the AOR ends
+ * that media session (`aor-media.ts`).
  * @module
  */
 import type { Config } from '../config.js';
@@ -20,13 +22,13 @@ import { aorStub } from './stubs.js';
 
 const METHODS = new Set(['INVITE', 'ACK', 'BYE']);
 
-/** Whether a request is a device's INVITE, ACK or BYE to the broadcast source (the platform ID). */
+/** Whether a request is a device's INVITE, ACK or BYE to the platform ID (broadcast source, or our media dialog's Contact). */
 export function isBroadcastRequest(config: Config, req: SipRequest, ess: RequestEssentials): boolean {
   return config.gb !== null && METHODS.has(req.method) && ess.requestUri.user === config.gb.platformId && !req.headers.has('route');
 }
 
 /**
- * The device's AOR on this flow: the From user's, or (an audio channel ID in From) the flow's one GB device.
+ * The device's AOR on this flow: the From user's, or (an audio or video channel ID in From) the flow's one GB device.
  * Null when the sender is not registered here.
  */
 function deviceAor(p: FlowParts, att: FlowAttachment, fromUser: string): string | null {

@@ -2,7 +2,8 @@
  * MESSAGEs from a GB/T 28181 device to the platform, as its flow handles them: only from a device registered
  * on this flow (else 404, GB/T 28181 §9.6); a keepalive is answered here when the flow holds the device's
  * lease, so the minute-by-minute heartbeat costs no hop and no write; anything else goes to the device's AOR.
- * A device's INVITE, ACK and BYE to the platform (voice broadcast) are in `flow-broadcast.ts`, re-exported here.
+ * A device's INVITE, ACK and BYE to the platform (voice broadcast, and a BYE ending one of our media sessions) are
+ * in `flow-broadcast.ts`, re-exported here.
  * @module
  */
 import { SipError } from '../sip/errors.js';
@@ -29,7 +30,7 @@ export interface DeviceHost {
   /** Tell the AOR the device's bindings on this flow lapsed. */
   lapsed(aor: string): Promise<void>;
   /** The AOR object's `gbMessage`. */
-  gbMessage(aor: string, body: Uint8Array, contentType: string | null, wantsLease: boolean): Promise<{ status: number; reason: string; lease: Lease | null }>;
+  gbMessage(aor: string, body: Uint8Array, contentType: string | null, wantsLease: boolean, callId: string): Promise<{ status: number; reason: string; lease: Lease | null }>;
   /** The AOR object's `gbEvents` (a NOTIFY of one of its subscriptions). */
   gbEvents(aor: string, op: GbEventOp): Promise<GbOutcome>;
 }
@@ -62,7 +63,7 @@ export async function deviceMessage(host: DeviceHost, req: SipRequest, ess: Requ
     }
   }
   // slice(): a parsed body may be a view into a shared slab, and RPC would copy the whole slab.
-  const r = await host.gbMessage(aor, req.body.slice(), contentType, host.canHoldLease(aor));
+  const r = await host.gbMessage(aor, req.body.slice(), contentType, host.canHoldLease(aor), ess.callId);
   if (r.lease || r.status === 404) host.setLease(aor, r.lease);
   return createResponse(req, r.status, { reason: r.reason });
 }

@@ -49,7 +49,7 @@ function dispatch(router: FlowRouter, parts: FlowParts, ws: WebSocket, att: Flow
       // To the service itself (no user): its capabilities (RFC 3261 §11.2); else relayed like any request.
       if (ess.requestUri.user === null && !req.headers.has('route') && router.isLocal(ess.requestUri, routerHost(parts, ws, att))) return createResponse(req, 200, { headers: CAPABILITIES });
       return router.route(req, ess, routerHost(parts, ws, att));
-    default: // a GB device's INVITE, ACK, BYE to the broadcast source (GB/T 28181 §9.12), or proxied
+    default: // a GB device's INVITE, ACK, BYE to the platform (broadcast §9.12, or a BYE ending our media dialog), or proxied
       return isBroadcastRequest(parts.config, req, ess) ? broadcastRequest(parts, att, req, ess) : router.route(req, ess, routerHost(parts, ws, att));
   }
 }

@@ -79,7 +79,7 @@ function hostsOf(p: FlowParts, ws: WebSocket, att: FlowAttachment): SocketHosts 
   const gb = p.config.gb;
   const device: DeviceHost | null = gb && {
     gb, flowId: flow.id, hasAor, lease, setLease, canHoldLease,
-    gbMessage: (aor, body, contentType, wantsLease) => aorStub(p.env, aor).gbMessage(body, contentType, flow.id, wantsLease),
+    gbMessage: (aor, body, contentType, wantsLease, callId) => aorStub(p.env, aor).gbMessage(body, contentType, flow.id, wantsLease, callId),
     gbEvents: (aor, op) => aorStub(p.env, aor).gbEvents(op) as Promise<GbOutcome>,
     lapsed: (aor) => aorStub(p.env, aor).flowClosed(flow.id, 'registration expired'),
   };

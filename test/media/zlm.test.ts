@@ -9,10 +9,11 @@ import { playUrls, readZlmConfig, zlmAnswer, zlmCall, ZlmClient } from '../../sr
 import { ZlmStandin } from '../e2e/gb28181/zlm-standin.js';
 
 describe('play URLs (ZLM "Play URL rules")', () => {
-  it('builds http-flv, ws-flv, HLS, WebRTC, RTSP and RTMP URLs of app/stream', () => {
+  it('builds http-flv, ws-flv, HTTP-fMP4, HLS, WebRTC, RTSP and RTMP URLs of app/stream', () => {
     expect(playUrls('http://media.example.test:8080', 'rtp', '34020000001310000001_0200000001')).toEqual({
       flv: 'http://media.example.test:8080/rtp/34020000001310000001_0200000001.live.flv',
       wsFlv: 'ws://media.example.test:8080/rtp/34020000001310000001_0200000001.live.flv',
+      mp4: 'http://media.example.test:8080/rtp/34020000001310000001_0200000001.live.mp4',
       hls: 'http://media.example.test:8080/rtp/34020000001310000001_0200000001/hls.m3u8',
       webrtc: 'http://media.example.test:8080/index/api/webrtc?app=rtp&stream=34020000001310000001_0200000001&type=play',
       rtsp: 'rtsp://media.example.test/rtp/34020000001310000001_0200000001',
@@ -24,6 +25,7 @@ describe('play URLs (ZLM "Play URL rules")', () => {
     const u = playUrls('https://media.example.test/', 'rtp', 's');
     expect(u.wsFlv).toBe('wss://media.example.test/rtp/s.live.flv');
     expect(u.hls).toBe('https://media.example.test/rtp/s/hls.m3u8');
+    expect(u.mp4).toBe('https://media.example.test/rtp/s.live.mp4');
   });
 });
 

@@ -47,7 +47,7 @@ export function livePanel(base: string, channel: () => string, note: Note, onCha
   };
   const show = (a: LiveAnswer, target: string) => {
     const player = a.urls ? h('div', { class: 'player' },
-      h('video', { controls: true, autoplay: true, muted: true, src: a.urls.hls ?? a.urls.flv ?? '', width: 480 }),
+      h('video', { controls: true, autoplay: true, muted: true, src: a.urls.mp4 ?? a.urls.hls ?? a.urls.flv ?? '', width: 480 }),
       h('ul', null, ...Object.entries(a.urls).map(([k, v]) => h('li', null, `${k}: `, h('a', { href: v, target: '_blank', rel: 'noopener' }, v))))) : null;
     replace(out,
       table(['', ''], [

@@ -3,7 +3,8 @@
  * registers (MD5 digest), answers INVITE with its SDP (the offered `y=` or, as some devices do, its own SSRC),
  * and after the ACK really sends PS-over-RTP (RTP PT 96, a PS pack header and a PES with an H.264 NAL each) to
  * the offer's `c=`/`m=` address, over UDP or, for `TCP/RTP/AVP`, over TCP with RFC 4571 framing. It answers
- * BYE (stopping the RTP) and INFO with 200 and keeps every request it got.
+ * BYE (stopping the RTP) and INFO with 200 and keeps every request it got; it can hang up itself (BYE) and
+ * report the end of a history stream (`MediaStatus` 121).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
@@ -122,12 +123,33 @@ export class MediaCamera {
     this.socket.close();
   }
 
-  #request(method: string, headers: string[], body = ''): Promise<string> {
+  /**
+   * The camera hangs up: BYE in the platform's INVITE dialog (to its Contact, From the INVITE's To with the
+   * camera's tag, To its From). Stops the RTP; resolves with the final answer.
+   */
+  bye(invite: Received): Promise<string> {
+    this.#stopRtp();
+    const target = /<([^>]+)>/.exec(invite.header('contact') ?? '')?.[1] ?? `sip:${PLATFORM}@${REALM}`;
+    return this.#request('BYE', [], '', { uri: target, from: `${invite.header('to')};tag=${this.#tag}`, to: invite.header('from')!, callId: invite.header('call-id')! });
+  }
+
+  /** `MESSAGE Notify/MediaStatus` 121 about `deviceId` (a channel, or the camera): its history stream ended. */
+  mediaStatus(deviceId: string, notifyType = '121'): Promise<string> {
+    const body = `<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>MediaStatus</CmdType>\r\n<SN>${++this.#seq}</SN>\r\n<DeviceID>${deviceId}</DeviceID>\r\n<NotifyType>${notifyType}</NotifyType>\r\n</Notify>\r\n`;
+    return this.#request('MESSAGE', ['Content-Type: Application/MANSCDP+xml'], body);
+  }
+
+  /** The camera's dialog tag (its 2xx to an INVITE). */
+  get #tag(): string {
+    return `dev${this.id.slice(-4)}`;
+  }
+
+  #request(method: string, headers: string[], body = '', d: { uri?: string; from?: string; to?: string; callId?: string } = {}): Promise<string> {
     const branch = `z9hG4bK${this.id.slice(-6)}${++this.#seq}x${randomInt(1e9)}`;
     const to = method === 'REGISTER' ? this.id : PLATFORM;
     const text = [
-      `${method} sip:${PLATFORM}@${REALM} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${this.port};rport;branch=${branch}`,
-      `From: <sip:${this.id}@${REALM}>;tag=cam${this.id.slice(-4)}`, `To: <sip:${to}@${REALM}>`, `Call-ID: ${method}-${this.id}`,
+      `${method} ${d.uri ?? `sip:${PLATFORM}@${REALM}`} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${this.port};rport;branch=${branch}`,
+      `From: ${d.from ?? `<sip:${this.id}@${REALM}>;tag=cam${this.id.slice(-4)}`}`, `To: ${d.to ?? `<sip:${to}@${REALM}>`}`, `Call-ID: ${d.callId ?? `${method}-${this.id}`}`,
       `CSeq: ${this.#seq} ${method}`, `Contact: <sip:${this.id}@127.0.0.1:${this.port}>`, 'Max-Forwards: 70', 'User-Agent: media camera',
       ...headers, `Content-Length: ${Buffer.byteLength(body)}`, '', body,
     ].join('\r\n');
@@ -189,7 +211,7 @@ export class MediaCamera {
     const vias = r.text.split('\r\n').filter((l) => /^Via:/i.test(l));
     const to = r.header('to') ?? '';
     return [
-      `SIP/2.0 ${status} ${reason}`, ...vias, `From: ${r.header('from')}`, `To: ${/;tag=/.test(to) ? to : `${to};tag=dev${this.id.slice(-4)}`}`,
+      `SIP/2.0 ${status} ${reason}`, ...vias, `From: ${r.header('from')}`, `To: ${/;tag=/.test(to) ? to : `${to};tag=${this.#tag}`}`,
       `Call-ID: ${r.header('call-id')}`, `CSeq: ${r.header('cseq')}`, 'User-Agent: media camera', ...extra, `Content-Length: ${Buffer.byteLength(body)}`, '', body,
     ].join('\r\n');
   }

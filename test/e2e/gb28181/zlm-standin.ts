@@ -9,8 +9,10 @@
  * - RTP whose SSRC is the expected one (others are dropped, as ZLM's SSRC filter does) and whose payload holds a
  *   PS pack header (00 00 01 BA) registers the stream: `on_stream_changed` regist=true (schemas rtsp, rtmp).
  * - With no reader for `noneReaderDelayMs` (ZLM `general.streamNoneReaderDelayMS`) it posts
- *   `on_stream_none_reader`; an answer `close: true` closes the stream and its receiver. An HTTP-FLV player
- *   (GET /rtp/<stream>.live.flv) counts as a reader while connected.
+ *   `on_stream_none_reader`; an answer `close: true` closes the stream and its receiver. An HTTP-FLV or
+ *   HTTP-fMP4 player (GET /rtp/<stream>.live.flv | .live.mp4) counts as a reader while connected.
+ * - `closeRtpServer` ends the stream with its receiver (`on_stream_changed` regist=false), as ZLM's does: the
+ *   platform calls it after a BYE, whoever sent the BYE.
  * - No RTP for `rtpTimeoutMs` (ZLM `rtp_proxy.timeoutSec`): `on_rtp_server_timeout`, receiver released.
  * It does not decode media, transcode, record, or dial out for tcp_mode 2 (connectRtpServer).
  */
@@ -22,6 +24,8 @@ import { isPsPack, readArgs, rtpPayload, type PostedHook, type RtpServer, type S
 export type { PostedHook, StandinOptions };
 
 const SCHEMAS = ['rtsp', 'rtmp'];
+/** ISO BMFF `ftyp` box (ISO 14496-12 §4.3) as fMP4 streams start: major brand isom, compatible isom iso2 avc1 mp41. */
+const FTYP = Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from('ftypisom\0\0\x02\0isomiso2avc1mp41', 'latin1')]);
 
 /** The ZLM stand-in: an HTTP API on 127.0.0.1 and the RTP receivers it opens. */
 export class ZlmStandin {
@@ -58,8 +62,8 @@ export class ZlmStandin {
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const flv = /^\/rtp\/(.+)\.live\.flv$/.exec(url.pathname);
-    if (req.method === 'GET' && flv) return this.#play(decodeURIComponent(flv[1]!), res);
+    const play = /^\/rtp\/(.+)\.live\.(flv|mp4)$/.exec(url.pathname);
+    if (req.method === 'GET' && play) return this.#play(decodeURIComponent(play[1]!), play[2] as 'flv' | 'mp4', res);
     const api = /^\/index\/api\/(\w+)$/.exec(url.pathname)?.[1];
     const json = (body: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -216,8 +220,8 @@ export class ZlmStandin {
     return s ? this.#noneReader(s) : Promise.resolve(undefined);
   }
 
-  /** An HTTP-FLV player: the FLV header, then held open (a reader) until it goes. */
-  #play(stream: string, res: ServerResponse): void {
+  /** An HTTP-FLV or HTTP-fMP4 player: the FLV header or an fMP4 `ftyp` box, then held open (a reader) until it goes. */
+  #play(stream: string, format: 'flv' | 'mp4', res: ServerResponse): void {
     const s = this.servers.get(stream);
     if (!s?.registered) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -226,8 +230,8 @@ export class ZlmStandin {
     }
     s.readers++;
     if (s.readerTimer) clearTimeout(s.readerTimer);
-    res.writeHead(200, { 'content-type': 'video/x-flv' });
-    res.write(Buffer.from([0x46, 0x4c, 0x56, 0x01, 0x01, 0, 0, 0, 9, 0, 0, 0, 0]));
+    res.writeHead(200, { 'content-type': format === 'flv' ? 'video/x-flv' : 'video/mp4' });
+    res.write(format === 'flv' ? Buffer.from([0x46, 0x4c, 0x56, 0x01, 0x01, 0, 0, 0, 9, 0, 0, 0, 0]) : FTYP);
     res.on('close', () => {
       s.readers--;
       if (s.readers === 0 && this.servers.get(stream) === s) this.#armNoneReader(s);
