@@ -19,7 +19,7 @@ describe('/api/v1/gb28181 media routes', () => {
       ['/playback', { endTime: '2024-05-20T10:30:00' }, /startTime/],
       ['/playback', { startTime: '2024-05-20 10:00', endTime: '2024-05-20T10:30:00' }, /"startTime" must be YYYY-MM-DDThh:mm:ss/],
       ['/playback', { startTime: '2024-05-20T10:30:00', endTime: '2024-05-20T10:00:00' }, /endTime must be after startTime/],
-      ['/playback', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', channel: '123' }, /"channel": IDs are 20 digits/],
+      ['/playback', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', channel: '123' }, /"channel" must be a 20-digit channel ID/],
       ['/download', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', speed: 3 }, /speed/],
       ['/playback', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', mediaIp: '1.2.3.4\r\nX: y', mediaPort: 9 }, /mediaIp/],
     ];

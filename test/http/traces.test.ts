@@ -25,7 +25,7 @@ describe('/api/v1/traces input', () => {
     [{ users: [] }, /users/],
     [{ users: ['bad name'] }, /user name or sip:user@domain/],
     [{ users: ['x\r\nVia: evil'] }, /user name/],
-    [{ gbDevice: '1234' }, /20-digit/],
+    [{ gbDevice: '1234' }, /"gbDevice": device IDs are 20 digits/],
     [{ users: ['tra'], seconds: 601 }, /seconds/],
     [{ users: ['tra'], seconds: 0 }, /seconds/],
     [{ users: ['sip:tra@elsewhere.example'] }, /not in the domain/],

@@ -190,7 +190,7 @@ describe('voice broadcast (GB/T 28181 §9.12)', () => {
     const id = '34020000001320000104';
     const bad = await api(`/devices/${id}/broadcast`, { method: 'POST', body: JSON.stringify({ channel: '123' }) });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: '"channel" must be a 20-digit audio output channel ID' });
+    expect(await bad.json()).toEqual({ error: '"channel" must be a 20-digit channel ID' });
     const port = await api(`/devices/${id}/broadcast`, { method: 'POST', body: JSON.stringify({ audio: { ip: '198.51.100.1', port: 70_000 } }) });
     expect(await port.json()).toEqual({ error: '"audio.port" must be an integer 1-65535' });
     const crlf = await api(`/devices/${id}/broadcast`, { method: 'POST', body: JSON.stringify({ audio: { ip: '1.2.3.4\r\nX: y', port: 1 } }) });
