@@ -3,14 +3,11 @@
  * the schema's message before any device is asked; without a media server (this project sets no ZLM_URL) the
  * session list is 404 and history goes to GB_MEDIA_IP/PORT, so an offline device is 409.
  */
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { gbApi as api } from '../objects/helpers.js';
 
 const DEVICE = '34020000001320000077';
 
-function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://edge/api/v1/gb28181${path}`, { ...init, headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' } });
-}
 const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
 
 describe('/api/v1/gb28181 media routes', () => {
