@@ -43,6 +43,11 @@ export interface DeviceState {
   catalogComplete: boolean;
 }
 
+/** A device as the realm's device list shows it (`GbDirectoryObject`, `GET /gb28181/devices`). */
+export type DeviceSummary = Pick<DeviceState, 'deviceId' | 'online' | 'offlineReason' | 'source' | 'transport' | 'userAgent' | 'registeredAt'> & {
+  updatedAt: number;
+};
+
 /** Keepalive policy. */
 export interface KeepalivePolicy {
   intervalSeconds: number;

@@ -39,7 +39,8 @@ export type SessionName = 'Play' | 'Playback' | 'Download';
  * How a device is told which stream to send: GB/T 28181-2022 `a=streamnumber:0|1`, or a vendor's variant
  * (WVP's list: `stream:0|1`, Dahua `streamprofile:0|1`, Mercury/TP-LINK `streamMode:main|sub`).
  */
-export type StreamVariant = 'streamnumber' | 'stream' | 'streamprofile' | 'streamMode';
+export const STREAM_VARIANTS = ['streamnumber', 'stream', 'streamprofile', 'streamMode'] as const;
+export type StreamVariant = (typeof STREAM_VARIANTS)[number];
 
 /** The `a=` value selecting stream `n` (0 main, 1 sub) in `variant`'s words. */
 export function streamAttribute(variant: StreamVariant, n: 0 | 1): string {

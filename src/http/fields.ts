@@ -29,10 +29,11 @@ export const UserName = z.string().regex(USER_NAME, { error: `user name must mat
 /** A password as given to the API (stored only as HA1). */
 export const Password = z.string({ error: '"password" must be a string of 4 to 256 characters' }).min(4).max(256);
 
+/** A user name or a SIP URI naming one: `alice`, `sip:alice@domain`. */
+export const USER_REF = new RegExp(`^(?:sips?:)?${USER_NAME.source.slice(1, -1)}(?:@[^\\s<>"\\x00-\\x1f\\x7f]{1,253})?$`);
+
 /** `to` of a platform MESSAGE: a user name or a SIP URI naming one. */
-export const MessageTarget = z.string({ error: '"to" must be a user name or sip:user@domain' })
-  .regex(new RegExp(`^(?:sips?:)?${USER_NAME.source.slice(1, -1)}(?:@[^\\s<>"\\x00-\\x1f\\x7f]{1,253})?$`))
-  .openapi({ example: 'alice' });
+export const MessageTarget = z.string({ error: '"to" must be a user name or sip:user@domain' }).regex(USER_REF).openapi({ example: 'alice' });
 
 /** A value for a `Content-Type` header. */
 export const MediaType = z.string({ error: '"contentType" must be a media type of at most 256 characters, e.g. "text/plain;charset=UTF-8"' })
@@ -62,8 +63,11 @@ export const RecordType = z.enum(RECORD_TYPES, { error: `"type" must be one of $
 /** A Call-ID in a path (RFC 3261 §25.1 `callid`: `word [ "@" word ]`, printable and without spaces). */
 export const CallId = z.string().regex(/^[!-~]{1,256}$/, { error: 'a Call-ID is 1 to 256 printable characters without spaces' });
 
-/** An IP address written into SDP `c=` (RFC 4566 §5.7). */
-export const MediaIp = z.union([z.ipv4(), z.ipv6()], { error: '"mediaIp" must be an IPv4 or IPv6 address' }).openapi({ example: '127.0.0.1' });
+/** An IP address written into SDP `c=` (RFC 4566 §5.7), `k` naming the field. */
+export const IpAddress = (k: string) => z.union([z.ipv4(), z.ipv6()], { error: `"${k}" must be an IPv4 or IPv6 address` }).openapi({ example: '127.0.0.1' });
+
+/** Where the media of an INVITE goes. */
+export const MediaIp = IpAddress('mediaIp');
 
 /** A UDP or TCP port. */
 export const Port = (k: string) => z.number({ error: `"${k}" must be an integer 1-65535` }).int().min(1).max(65535);

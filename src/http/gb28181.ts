@@ -1,85 +1,27 @@
 /**
- * `/api/v1/gb28181`: GB/T 28181 devices through the admin API. Unknown device 404, offline device 409, device
- * silent past the wait 504, device refusal 502, all with a message.
+ * `/api/v1/gb28181`: GB/T 28181 devices through the admin API: the device list, a device, its password, queries,
+ * PTZ and control, live view; the sub-apps it mounts add media, subscriptions and broadcast. What they share
+ * (device path, wait, failure statuses) is in `gb-api.ts`.
  * @module
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler, TypedResponse } from 'hono';
-import { readConfig, type GbConfig } from '../config.js';
 import { accountFor } from '../auth/authenticate.js';
-import { aorStub, gbDirectoryStub } from '../objects/stubs.js';
-import { CallId, ChannelId, DeviceId, gbTime, intUpTo, MediaIp, Port, RecordType } from './fields.js';
+import { gbDirectoryStub } from '../objects/stubs.js';
+import { ChannelId, gbTime, intUpTo, MediaIp, Port, RecordType } from './fields.js';
 import { buildPtzCmd } from '../gb28181/ptz.js';
+import { STREAM_VARIANTS } from '../gb28181/sdp.js';
 import type { QueryCmdType } from '../gb28181/manscdp-build.js';
-import type { DeviceView, GbFailure, GbOutcome } from '../objects/aor-gb.js';
+import type { DeviceView, GbOutcome } from '../objects/aor-gb.js';
 import { body, COMMON_ERRORS, error, json, type AppEnv } from './openapi.js';
+import { DEVICE_ERRORS, DeviceParams, SessionParams, device, gbEnabled, gbOf, refuse, reply, WaitQuery, waitMs } from './gb-api.js';
 import { readZlmConfig } from '../media/zlm.js';
 import { gbMedia, liveThroughMediaServer, stopSession, streamSelectOf } from './gb-media.js';
 import { gbSubscriptions } from './gb-subscriptions.js';
 import { gbBroadcast } from './gb-broadcast.js';
 
-type Ctx = Context<AppEnv>;
-
-/** Default and largest wait for a device's answer, ms. */
-const DEFAULT_WAIT_MS = 10_000;
-const MAX_WAIT_MS = 60_000;
-
-/** The path of every device route. */
-export const DeviceParams = z.object({ id: DeviceId.openapi({ param: { name: 'id', in: 'path' } }) });
-/** `?wait=S`: seconds to wait for the device (default 10, at most 60). */
-export const WaitQuery = z.object({
-  wait: z.coerce.number({ error: '"wait" must be a number of seconds > 0 (at most 60 are waited)' }).positive().optional()
-    .openapi({ param: { name: 'wait', in: 'query' }, description: 'seconds to wait for the device (default 10, capped at 60)', example: 10 }),
-});
-
-function gbOf(c: Ctx): GbConfig {
-  return readConfig(c.env).gb!;
-}
-
-function device(c: Ctx, id: string) {
-  return aorStub(c.env, `sip:${id}@${gbOf(c).realm}`);
-}
-
-function waitMs(wait: number | undefined): number {
-  return wait === undefined ? DEFAULT_WAIT_MS : Math.min(wait * 1000, MAX_WAIT_MS);
-}
-
-/** HTTP status of each reason a GB operation failed. */
-const FAILURE_STATUS: Record<GbFailure, 404 | 409 | 502 | 504> = {
-  'not-a-device': 404, 'no-session': 404, offline: 409, refused: 502, timeout: 504,
-};
-
-/** The failures every device operation can answer. */
-const DEVICE_ERRORS = {
-  ...COMMON_ERRORS,
-  404: error('GB28181 disabled, unknown device, or no such session'),
-  409: error('the device is offline'),
-  502: json(z.object({ error: z.string(), sipStatus: z.number().int().optional() }), 'the device refused (its SIP status in sipStatus)'),
-  504: json(z.object({ error: z.string(), sipStatus: z.number().int().optional() }), 'the device did not answer within the wait'),
-};
-
 /** What the device answered (loosely described: it is the device's own data). */
 const DeviceAnswer = z.record(z.string(), z.unknown()).openapi('DeviceAnswer');
 const SipAnswer = z.object({ status: z.number().int(), reason: z.string() }).openapi('SipAnswer');
-
-/**
- * An answer the routes' schemas describe but do not check: the device's own data, already checked by the MANSCDP
- * and SDP parsers, or a failure with its status from {@link FAILURE_STATUS}.
- */
-type DeviceReply = Response & TypedResponse<never, never, 'json'>;
-
-function reply(c: Ctx, o: GbOutcome): DeviceReply {
-  const res = o.ok
-    ? c.json({ ...(o.partial ? { partial: true } : {}), ...(o.data as Record<string, unknown>) }, o.partial ? 206 : 200)
-    : c.json({ error: o.error, ...(o.sipStatus ? { sipStatus: o.sipStatus } : {}) }, FAILURE_STATUS[o.failure]);
-  return res as DeviceReply;
-}
-
-/** 404 for every route while GB28181 is off (`GB_PLATFORM_ID` unset); mounted GB sub-apps may use it too. */
-export const gbEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!readConfig(c.env).gb) return c.json({ error: 'GB28181 is disabled: set GB_PLATFORM_ID' }, 404);
-  await next();
-};
 
 /** The `/gb28181` routes (mounted under the admin API's token guard). */
 export const gb28181 = new OpenAPIHono<AppEnv>();
@@ -186,7 +128,7 @@ const LiveRequest = z.object({
   tcp: z.boolean({ error: '"tcp" must be true or false' }).optional(),
   streamNumber: z.union([z.literal(0), z.literal(1)], { error: '"streamNumber" must be 0 (main) or 1 (sub)' }).optional()
     .openapi({ description: 'GB/T 28181-2022 stream selection: 0 main, 1 sub' }),
-  streamVariant: z.enum(['streamnumber', 'stream', 'streamprofile', 'streamMode'], { error: '"streamVariant" must be one of streamnumber, stream, streamprofile, streamMode' }).optional()
+  streamVariant: z.enum(STREAM_VARIANTS, { error: `"streamVariant" must be one of ${STREAM_VARIANTS.join(', ')}` }).optional()
     .openapi({ description: 'the SDP attribute a device wants for streamNumber (default streamnumber)' }),
 }).openapi('LiveRequest');
 
@@ -200,24 +142,24 @@ gb28181.openapi(createRoute({
   const { id } = c.req.valid('param');
   const wait = waitMs(c.req.valid('query').wait);
   const select = streamSelectOf(b);
-  if (!select.ok) return c.json({ error: select.error }, 400);
+  if (!select.ok) return refuse(c, select.error);
   const zlm = readZlmConfig(c.env);
-  if (zlm && b.mediaIp === undefined && b.mediaPort === undefined) return (await liveThroughMediaServer(c, gb, zlm, id, b.channel ?? id, b.tcp === true, select.value, wait)) as DeviceReply;
+  if (zlm && b.mediaIp === undefined && b.mediaPort === undefined) return liveThroughMediaServer(c, gb, zlm, id, b.channel ?? id, b.tcp === true, select.value, wait);
   const ip = b.mediaIp ?? gb.media?.ip;
   const port = b.mediaPort ?? gb.media?.port;
   if (!ip || !MediaIp.safeParse(ip).success || !port) {
-    return c.json({ error: 'a media server is needed: "mediaIp" and "mediaPort", or GB_MEDIA_IP/GB_MEDIA_PORT' }, 400);
+    return refuse(c, 'a media server is needed: "mediaIp" and "mediaPort", or GB_MEDIA_IP/GB_MEDIA_PORT');
   }
   return reply(c, await device(c, id).gbLiveStart(b.channel ?? id, { ip, port, tcp: b.tcp === true }, wait, select.value ? { streamSelect: select.value } : {}));
 });
 
 gb28181.openapi(createRoute({
   method: 'delete', path: '/devices/{id}/live/{callId}', tags: ['gb28181'], summary: 'Stop live view (BYE; with a media server the receiver is closed)',
-  request: { params: DeviceParams.extend({ callId: CallId.openapi({ param: { name: 'callId', in: 'path' } }) }), query: WaitQuery },
+  request: { params: SessionParams, query: WaitQuery },
   responses: { 200: json(SipAnswer, 'the device\'s answer to the BYE'), ...DEVICE_ERRORS },
 }), async (c) => {
   const { id, callId } = c.req.valid('param');
-  return (await stopSession(c, id, callId, waitMs(c.req.valid('query').wait))) as DeviceReply;
+  return stopSession(c, id, callId, waitMs(c.req.valid('query').wait));
 });
 
 // Playback, download, playback control, stop, media sessions; subscriptions, alarms and position.

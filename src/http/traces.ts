@@ -9,11 +9,8 @@ import { TRACE_MAX_SECONDS, traceLimits } from '../trace/limits.js';
 import { traceText } from '../trace/record.js';
 import { aorStub, randomHex, traceListStub, traceStub } from '../objects/stubs.js';
 import type { TraceMessage } from '../trace/record.js';
-
-import { error as failure, json, type AppEnv } from './openapi.js';
-
-/** A user name (as `/users/{user}` takes it) or `sip:user@domain`. */
-const USER = /^(?:sips?:)?[A-Za-z0-9][A-Za-z0-9._~+-]{0,63}(?:@[A-Za-z0-9.-]{1,253})?$/;
+import { DeviceId, USER_REF } from './fields.js';
+import { body, COMMON_ERRORS, error as failure, json, type AppEnv } from './openapi.js';
 
 const TraceId = z.string().regex(/^[0-9a-f]{16}$/, 'a trace id is 16 hex digits').openapi({ param: { name: 'id', in: 'path' }, example: '3f9a0c1b2d4e5f60' });
 const Summary = z.object({
@@ -22,8 +19,8 @@ const Summary = z.object({
   targets: z.array(z.string()).openapi({ description: 'the traced AORs' }),
 }).openapi('Trace');
 const Start = z.object({
-  users: z.array(z.string().regex(USER, 'each user is a user name or sip:user@domain')).min(1).max(20).optional(),
-  gbDevice: z.string().regex(/^\d{20}$/, 'gbDevice is a 20-digit GB/T 28181 device ID').optional(),
+  users: z.array(z.string().regex(USER_REF, 'each user is a user name or sip:user@domain')).min(1).max(20).optional(),
+  gbDevice: DeviceId.optional(),
   seconds: z.number().int().min(1).max(TRACE_MAX_SECONDS).default(TRACE_MAX_SECONDS),
 }).refine((b) => b.users !== undefined || b.gbDevice !== undefined, 'name "users" or "gbDevice" to trace').openapi('TraceStart');
 const Message = z.object({
@@ -39,8 +36,8 @@ export const traces = new OpenAPIHono<AppEnv>();
 
 traces.openapi(createRoute({
   method: 'post', path: '/', summary: 'Start a live SIP trace of users or a GB device',
-  request: { body: { content: { 'application/json': { schema: Start } }, required: true } },
-  responses: { 201: json(Summary, 'started'), 400: failure('bad input'), 404: failure('no such user or device') },
+  request: { body: body(Start) },
+  responses: { 201: json(Summary, 'started'), ...COMMON_ERRORS, 404: failure('no such user or device') },
 }), async (c) => {
   const body = c.req.valid('json');
   const config = readConfig(c.env);
@@ -68,13 +65,13 @@ traces.openapi(createRoute({
 
 traces.openapi(createRoute({
   method: 'get', path: '/', summary: 'The live traces',
-  responses: { 200: json(z.object({ traces: z.array(Summary) }), 'the traces that have not ended') },
+  responses: { 200: json(z.object({ traces: z.array(Summary) }), 'the traces that have not ended'), 401: COMMON_ERRORS[401] },
 }), async (c) => c.json({ traces: await traceListStub(c.env).listed() }, 200));
 
 traces.openapi(createRoute({
   method: 'get', path: '/{id}/messages', summary: "A trace's messages, oldest first (the last N are kept)",
   request: { params: z.object({ id: TraceId }), query: After },
-  responses: { 200: json(View, 'the messages after `after`'), 400: failure('bad input'), 404: failure('no such trace') },
+  responses: { 200: json(View, 'the messages after `after`'), ...COMMON_ERRORS, 404: failure('no such trace') },
 }), async (c) => {
   const view = await traceStub(c.env, c.req.valid('param').id).read(c.req.valid('query').after);
   return view ? c.json(view, 200) : c.json({ error: 'no such trace' }, 404);
@@ -83,7 +80,7 @@ traces.openapi(createRoute({
 traces.openapi(createRoute({
   method: 'get', path: '/{id}/messages.txt', summary: "A trace's messages as text, one after another (a download)",
   request: { params: z.object({ id: TraceId }), query: After },
-  responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'the messages' }, 400: failure('bad input'), 404: failure('no such trace') },
+  responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'the messages' }, ...COMMON_ERRORS, 404: failure('no such trace') },
 }), async (c) => {
   const { id } = c.req.valid('param');
   const view = await traceStub(c.env, id).read(c.req.valid('query').after);
@@ -94,7 +91,7 @@ traces.openapi(createRoute({
 traces.openapi(createRoute({
   method: 'delete', path: '/{id}', summary: 'Stop a trace (its messages stay readable for an hour)',
   request: { params: z.object({ id: TraceId }) },
-  responses: { 204: { description: 'stopped' }, 400: failure('bad input'), 404: failure('no such trace') },
+  responses: { 204: { description: 'stopped' }, ...COMMON_ERRORS, 404: failure('no such trace') },
 }), async (c) => {
   const { id } = c.req.valid('param');
   const stopped = await traceStub(c.env, id).stop();

@@ -11,14 +11,12 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Env } from '../env.js';
 import { timingSafeEqual } from '../auth/hash.js';
 import { mediaServerStub } from '../objects/stubs.js';
 import { readZlmConfig, RTP_APP } from '../media/zlm.js';
 import { stopMedia } from '../media/gb-media.js';
 import { log } from '../log.js';
-
-type AppEnv = { Bindings: Env };
+import { body, error, json, type AppEnv } from './openapi.js';
 
 /** How long a hook-driven BYE waits for the device (it runs after the hook is answered). */
 const BYE_WAIT_MS = 5_000;
@@ -57,13 +55,14 @@ zlmHooks.openapi(
     request: {
       params: z.object({ event: z.string().regex(/^on_[a-z_]{1,40}$/, 'a ZLM hook name (on_…)') }),
       query: z.object({ secret: z.string().max(256).optional() }),
-      body: { content: { 'application/json': { schema: Hook } }, required: true },
+      body: body(Hook),
     },
     responses: {
-      200: { description: 'what ZLM reads', content: { 'application/json': { schema: Answer } } },
-      401: { description: 'wrong or missing secret', content: { 'application/json': { schema: z.object({ error: z.string() }) } } },
-      403: { description: 'another media server', content: { 'application/json': { schema: z.object({ error: z.string() }) } } },
-      404: { description: 'no media server configured', content: { 'application/json': { schema: z.object({ error: z.string() }) } } },
+      200: json(Answer, 'what ZLM reads'),
+      400: json(z.object({ code: z.number(), error: z.string() }), 'the hook breaks the schema (ZLM-shaped: code -300)'),
+      401: error('wrong or missing secret'),
+      403: error('another media server'),
+      404: error('no media server configured'),
     },
   }),
   async (c) => {

@@ -1,6 +1,6 @@
 /**
  * The GB/T 28181 operations of an AOR object, kept out of the class so it stays a thin shell. Each checks
- * that the device can be reached and names why not; `src/http/gb28181.ts` turns the reasons into HTTP
+ * that the device can be reached and names why not; `src/http/gb-api.ts` turns the reasons into HTTP
  * statuses.
  * @module
  */

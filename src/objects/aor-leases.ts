@@ -10,8 +10,7 @@ import type { DigestCredentials } from '../sip/auth-header.js';
 import { isLive, remainingSeconds, type Binding } from '../registrar/bindings.js';
 import type { Lease, LeaseUpdate, OtherContact } from '../registrar/lease.js';
 import type { RegisterRequest } from '../registrar/register.js';
-import type { DeviceState } from '../gb28181/device.js';
-import type { DeviceSummary } from './gb-directory-object.js';
+import type { DeviceState, DeviceSummary } from '../gb28181/device.js';
 import type { TraceMark } from '../trace/marks.js';
 
 /** Digest credentials that passed the stateless checks. */

@@ -26,6 +26,7 @@ import { shardOf } from './metrics-object.js';
 import { flowStub, metricsShard } from './stubs.js';
 import { bindingView, deviceWithViews, grantLease, leaseUpdates, mergeLeased, withViews, type AorRegisterInput, type AorRegisterReply, type BindingView, type FlowView, type VerifiedCredentials } from './aor-leases.js';
 import { AorTraces, type TraceMark } from './aor-trace.js';
+import { AlarmSchedule } from './aor-schedule.js';
 
 /** Per-AOR state. Named by the AOR (`sip:user@domain`). */
 export class AorObject extends DurableObject<Env> {
@@ -34,8 +35,7 @@ export class AorObject extends DurableObject<Env> {
   readonly #platform: PlatformRequests;
   #account: Account | null;
   #bindings: Binding[];
-  /** When the alarm is set for (null: none). An earlier alarm than needed is kept: it finds nothing and re-arms. */
-  #alarmAt: number | null = null;
+  readonly #alarm: AlarmSchedule;
   /** Present when this AOR is a GB/T 28181 device (its domain is the GB realm); with its subscriptions, alarms and position. */
   readonly #gb: GbDevice | null;
   readonly #events: GbSubscriptions | null;
@@ -51,7 +51,7 @@ export class AorObject extends DurableObject<Env> {
     this.#platform = new PlatformRequests(env, ctx.id.toString(), () => platformVersionHeaders(this.#gb?.current.gbVersion));
     this.#account = this.#store.account();
     this.#bindings = this.#store.bindings();
-    void ctx.blockConcurrencyWhile(async () => void (this.#alarmAt = await ctx.storage.getAlarm()));
+    this.#alarm = new AlarmSchedule(ctx, this.#ledger);
     this.#gb = gbOps.deviceOf(ctx, env, this.#config.gb, this.#store, Date.now());
     this.#traces = new AorTraces(ctx.storage.kv, env);
     const gb = this.#config.gb;
@@ -233,8 +233,7 @@ export class AorObject extends DurableObject<Env> {
   /** Expiry: drop bindings past their interval (or lease) and grace; devices go offline; due subscriptions are refreshed. */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    this.#ledger.alarmFired();
-    this.#alarmAt = null;
+    this.#alarm.fired();
     const refreshed = this.#events?.due(now);
     this.#gb?.expire(now);
     const before = this.#bindings;
@@ -287,22 +286,9 @@ export class AorObject extends DurableObject<Env> {
     this.#schedule();
   }
 
-  /**
-   * Make sure the alarm fires by the earliest of binding expiry, the device's registration end and its next subscription refresh. A refresh
-   * only pushes deadlines later, so it writes no alarm: the earlier one fires, finds nothing due and re-arms.
-   */
+  /** Arm the alarm for the earliest of binding expiry, the device's registration end and its next subscription refresh. */
   #schedule(): void {
-    const deadlines = [nextDeadline(this.#bindings), this.#gb?.deadline() ?? null, this.#events?.deadline(Date.now()) ?? null].filter((d): d is number => d !== null);
-    if (deadlines.length === 0) {
-      if (this.#alarmAt !== null) void this.ctx.storage.deleteAlarm();
-      this.#alarmAt = null;
-      return;
-    }
-    const next = Math.min(...deadlines);
-    if (this.#alarmAt !== null && this.#alarmAt <= next) return;
-    this.#alarmAt = next;
-    this.#ledger.alarmSet();
-    void this.ctx.storage.setAlarm(next);
+    this.#alarm.arm([nextDeadline(this.#bindings), this.#gb?.deadline() ?? null, this.#events?.deadline(Date.now()) ?? null]);
   }
 }
 

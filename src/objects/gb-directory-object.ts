@@ -7,22 +7,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
-import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
-import { MetricsBuffer } from './metrics-buffer.js';
+import { billRpcCalls, countedSql, type Ledger, LEDGER, shardLedger } from './ledger.js';
 import { shardOf } from './metrics-object.js';
 import { metricsShard } from './stubs.js';
-
-/** One row of the device list. */
-export interface DeviceSummary {
-  deviceId: string;
-  online: boolean;
-  offlineReason: string | null;
-  source: string | null;
-  transport: string | null;
-  userAgent: string | null;
-  registeredAt: number | null;
-  updatedAt: number;
-}
+import type { DeviceSummary } from '../gb28181/device.js';
 
 /** Device directory of one realm. Named `gb:<realm>`. */
 export class GbDirectoryObject extends DurableObject<Env> {
@@ -31,12 +19,7 @@ export class GbDirectoryObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const config = readConfig(env);
-    const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
-    this[LEDGER] = new Ledger(config.ledger, 'GbDirectoryObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
-      const sent = metrics.flush(Date.now(), true);
-      if (sent) ctx.waitUntil(sent);
-    });
+    this[LEDGER] = shardLedger(ctx, readConfig(env).ledger, 'GbDirectoryObject', (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
     this.#exec = countedSql(ctx.storage.sql, this[LEDGER]);
     this.#exec('CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, data TEXT NOT NULL)');
   }

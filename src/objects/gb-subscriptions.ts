@@ -14,7 +14,7 @@ import {
   type SubscriptionKind, type SubscriptionParams,
 } from '../gb28181/subscription.js';
 import { Timers } from '../sip/timers.js';
-import type { GbOutcome } from './aor-gb.js';
+import type { GbFailure, GbOutcome } from './aor-gb.js';
 import { MANSCDP } from './gb-device.js';
 import type { DeviceNotify, GbEventOp, GbEventsHost, SubscriptionRecord, SubscriptionView } from './gb-events.js';
 import { GbEventStore } from './gb-events-store.js';
@@ -29,7 +29,7 @@ const OFFLINE_RETRY_MS = 30_000;
 /** How long the final NOTIFY of a subscription ended here is still answered 200 (RFC 6665 §4.1.2.3). */
 const ENDED_MS = Timers.TIMER_F;
 
-const fail = (failure: 'not-a-device' | 'offline' | 'no-session' | 'timeout' | 'refused', error: string, sipStatus?: number): GbOutcome =>
+const fail = (failure: GbFailure, error: string, sipStatus?: number): GbOutcome =>
   ({ ok: false, failure, error, ...(sipStatus !== undefined ? { sipStatus } : {}) });
 
 /** The subscriptions of one device. */

@@ -9,8 +9,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.js';
 import { readConfig } from '../config.js';
 import { FailureGuard, PER_ACCOUNT, PER_ADDRESS } from '../auth/guard.js';
-import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
-import { MetricsBuffer } from './metrics-buffer.js';
+import { billRpcCalls, countedSql, type Ledger, LEDGER, shardLedger } from './ledger.js';
 import { shardOf } from './metrics-object.js';
 import { metricsShard } from './stubs.js';
 
@@ -25,11 +24,7 @@ export class GuardObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
-    this[LEDGER] = new Ledger(readConfig(env).ledger, 'GuardObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
-      const sent = metrics.flush(Date.now(), true);
-      if (sent) ctx.waitUntil(sent);
-    });
+    this[LEDGER] = shardLedger(ctx, readConfig(env).ledger, 'GuardObject', (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
     this.#exec = countedSql(ctx.storage.sql, this[LEDGER]);
     this.#exec('CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, until INTEGER NOT NULL)');
     const now = Date.now();

@@ -14,8 +14,7 @@ import { log } from '../log.js';
 import { hepCollector, hepOfTrace, type HepCollector } from '../hep/collector.js';
 import { ringStart, TraceRate, type TraceLimits } from '../trace/limits.js';
 import type { TraceMessage, TraceRecord } from '../trace/record.js';
-import { billRpcCalls, countedSql, Ledger, LEDGER } from './ledger.js';
-import { MetricsBuffer } from './metrics-buffer.js';
+import { billRpcCalls, countedSql, type Ledger, LEDGER, shardLedger } from './ledger.js';
 import { shardOf } from './metrics-object.js';
 import { metricsShard } from './stubs.js';
 
@@ -69,11 +68,7 @@ export class TraceObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const metrics = new MetricsBuffer({ events: 1, ageMs: 0 }, (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
-    this[LEDGER] = new Ledger(readConfig(env).ledger, 'TraceObject', (n, by) => metrics.inc(n, Date.now(), by), () => {
-      const sent = metrics.flush(Date.now(), true);
-      if (sent) ctx.waitUntil(sent);
-    });
+    this[LEDGER] = shardLedger(ctx, readConfig(env).ledger, 'TraceObject', (c) => metricsShard(env, shardOf(ctx.id.toString())).add(c));
     this.#exec = countedSql(ctx.storage.sql, this[LEDGER]);
     this.#exec('CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     this.#exec('CREATE TABLE IF NOT EXISTS traces (id TEXT PRIMARY KEY, until INTEGER NOT NULL, targets TEXT NOT NULL)');

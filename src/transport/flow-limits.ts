@@ -32,7 +32,9 @@ export class FlowLimits {
 
   /** Take one message's token; false when the connection is over its rate. */
   admit(now: number): boolean {
-    this.tokens = Math.min(this.policy.burst, this.tokens + ((now - this.last) / 1000) * this.policy.rate);
+    // A clock that steps back refills nothing (it must not drain the bucket); refill resumes from the new time.
+    const elapsed = Math.max(0, now - this.last);
+    this.tokens = Math.min(this.policy.burst, this.tokens + (elapsed / 1000) * this.policy.rate);
     this.last = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

@@ -5,14 +5,7 @@ import { exports } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-
-const TOKEN = 'test-admin-token';
-
-function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? TOKEN}`);
-  return exports.default.fetch(`http://edge/api/v1${path}`, { ...init, headers });
-}
+import { api } from '../objects/helpers.js';
 
 describe('/api/v1', () => {
   it('refuses requests without the bearer token, or with a wrong one', async () => {

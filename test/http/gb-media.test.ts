@@ -3,14 +3,11 @@
  * the schema's message before any device is asked; without a media server (this project sets no ZLM_URL) the
  * session list is 404 and history goes to GB_MEDIA_IP/PORT, so an offline device is 409.
  */
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { gbApi as api } from '../objects/helpers.js';
 
 const DEVICE = '34020000001320000077';
 
-function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://edge/api/v1/gb28181${path}`, { ...init, headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' } });
-}
 const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
 
 describe('/api/v1/gb28181 media routes', () => {
@@ -19,7 +16,7 @@ describe('/api/v1/gb28181 media routes', () => {
       ['/playback', { endTime: '2024-05-20T10:30:00' }, /startTime/],
       ['/playback', { startTime: '2024-05-20 10:00', endTime: '2024-05-20T10:30:00' }, /"startTime" must be YYYY-MM-DDThh:mm:ss/],
       ['/playback', { startTime: '2024-05-20T10:30:00', endTime: '2024-05-20T10:00:00' }, /endTime must be after startTime/],
-      ['/playback', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', channel: '123' }, /"channel": IDs are 20 digits/],
+      ['/playback', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', channel: '123' }, /"channel" must be a 20-digit channel ID/],
       ['/download', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', speed: 3 }, /speed/],
       ['/playback', { startTime: '2024-05-20T10:00:00', endTime: '2024-05-20T10:30:00', mediaIp: '1.2.3.4\r\nX: y', mediaPort: 9 }, /mediaIp/],
     ];

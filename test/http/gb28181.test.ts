@@ -1,12 +1,8 @@
 /**
  * The GB/T 28181 routes of the admin API: their input checks, before any device is asked anything.
  */
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-
-function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://edge/api/v1/gb28181${path}`, { ...init, headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' } });
-}
+import { gbApi as api } from '../objects/helpers.js';
 
 describe('/api/v1/gb28181', () => {
   it('refuses a device ID that is not 20 digits with 400, on every route that names one', async () => {

@@ -2,17 +2,8 @@
  * `/api/v1/traces` input: the admin token, the schema's 400s (with the schema's message), 404 for unknown users
  * and traces, and the API's error shape for a body that is not JSON.
  */
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-
-const TOKEN = 'test-admin-token';
-
-function api(path: string, init: RequestInit & { token?: string | null; json?: unknown } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? TOKEN}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return exports.default.fetch(`http://edge/api/v1${path}`, { ...init, headers, body: init.json === undefined ? init.body : JSON.stringify(init.json) });
-}
+import { api } from '../objects/helpers.js';
 
 describe('/api/v1/traces input', () => {
   it('needs the admin token', async () => {
@@ -25,7 +16,7 @@ describe('/api/v1/traces input', () => {
     [{ users: [] }, /users/],
     [{ users: ['bad name'] }, /user name or sip:user@domain/],
     [{ users: ['x\r\nVia: evil'] }, /user name/],
-    [{ gbDevice: '1234' }, /20-digit/],
+    [{ gbDevice: '1234' }, /"gbDevice": device IDs are 20 digits/],
     [{ users: ['tra'], seconds: 601 }, /seconds/],
     [{ users: ['tra'], seconds: 0 }, /seconds/],
     [{ users: ['sip:tra@elsewhere.example'] }, /not in the domain/],

@@ -2,16 +2,9 @@
  * /api/v1/users: the user list from the user directory, the binding view the console shows, and the removal of
  * one binding (the AOR drops it and revokes its flow's lease, as `Contact: <uri>;expires=0` would).
  */
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { SipTestClient } from '../support/sip-client.js';
-import { connect, DOMAIN } from '../objects/helpers.js';
-
-function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? 'test-admin-token'}`);
-  return exports.default.fetch(`http://edge/api/v1${path}`, { ...init, headers });
-}
+import { api, connect, DOMAIN } from '../objects/helpers.js';
 
 const put = (user: string) => api(`/users/${user}`, { method: 'PUT', body: JSON.stringify({ password: `${user}-pw` }) });
 

@@ -10,10 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { computeDigestResponse, computeHA1 } from '../../src/auth/digest.js';
 import { parseChallenge } from '../../src/sip/auth-header.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
-import { parseMessage } from '../../src/sip/parse.js';
 import { LIVENESS_CLOSE_CODE } from '../../src/transport/liveness.js';
 import { SipTestClient } from '../support/sip-client.js';
-import { eventually } from './helpers.js';
+import { eventually, gbApi as api, nextRequest } from './helpers.js';
 
 const PLATFORM = '34020000002000000001';
 const REALM = '3402000000';
@@ -60,16 +59,6 @@ async function register(c: SipTestClient, id: string): Promise<void> {
   const auth = `Digest username="${id}", realm="${REALM}", nonce="${ch.value.nonce}", uri="${uri}", response="${response}", algorithm=MD5`;
   const ok = await c.request(request('REGISTER', id, { callId: `reg-${id}`, cseq: 2, extra: ['Expires: 3600', `Authorization: ${auth}`] }));
   expect(ok.status).toBe(200);
-}
-
-function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://edge/api/v1/gb28181${path}`, { ...init, headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' } });
-}
-
-async function nextRequest(c: SipTestClient): Promise<SipRequest> {
-  const p = parseMessage(await c.next(5000));
-  if (!p.ok || p.value.type !== 'request') throw new Error('expected a request');
-  return p.value;
 }
 
 function ok(req: SipRequest): string {
@@ -190,7 +179,7 @@ describe('voice broadcast (GB/T 28181 §9.12)', () => {
     const id = '34020000001320000104';
     const bad = await api(`/devices/${id}/broadcast`, { method: 'POST', body: JSON.stringify({ channel: '123' }) });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: '"channel" must be a 20-digit audio output channel ID' });
+    expect(await bad.json()).toEqual({ error: '"channel" must be a 20-digit channel ID' });
     const port = await api(`/devices/${id}/broadcast`, { method: 'POST', body: JSON.stringify({ audio: { ip: '198.51.100.1', port: 70_000 } }) });
     expect(await port.json()).toEqual({ error: '"audio.port" must be an integer 1-65535' });
     const crlf = await api(`/devices/${id}/broadcast`, { method: 'POST', body: JSON.stringify({ audio: { ip: '1.2.3.4\r\nX: y', port: 1 } }) });

@@ -4,16 +4,14 @@
  */
 import { exports } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { computeDigestResponse, computeHA1 } from '../../src/auth/digest.js';
 import { parseChallenge } from '../../src/sip/auth-header.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { parseMessage } from '../../src/sip/parse.js';
 import type { AorObject } from '../../src/objects/aor-object.js';
 import { SipTestClient } from '../support/sip-client.js';
 import { LIVENESS_CLOSE_CODE } from '../../src/transport/liveness.js';
-import { eventually } from './helpers.js';
+import { eventually, gbApi as api, nextRequest } from './helpers.js';
 
 const PLATFORM = '34020000002000000001';
 const REALM = '3402000000';
@@ -59,16 +57,6 @@ async function register(c: SipTestClient, id: string, qop: boolean): Promise<Ret
     ? `Digest username="${id}", realm="${REALM}", nonce="${nonce}", uri="${uri}", response="${computeDigestResponse({ algorithm: 'MD5', ha1, method: 'REGISTER', uri, nonce, qop: 'auth', nc: '00000001', cnonce: '0a4f113b' })}", algorithm=MD5, qop=auth, nc=00000001, cnonce="0a4f113b"`
     : `Digest username="${id}", realm="${REALM}", nonce="${nonce}", uri="${uri}", response="${computeDigestResponse({ algorithm: 'MD5', ha1, method: 'REGISTER', uri, nonce, qop: null })}", algorithm=MD5`;
   return c.request(request('REGISTER', id, 2, ['Expires: 3600', 'X-GB-Ver: 2.0', `Authorization: ${auth}`]));
-}
-
-function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://edge/api/v1/gb28181${path}`, { ...init, headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' } });
-}
-
-async function nextRequest(c: SipTestClient): Promise<SipRequest> {
-  const p = parseMessage(await c.next(5000));
-  if (!p.ok || p.value.type !== 'request') throw new Error('expected a request');
-  return p.value;
 }
 
 function ok(req: SipRequest, extra: string[] = [], body = ''): string {

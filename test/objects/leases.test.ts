@@ -9,38 +9,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { env } from 'cloudflare:workers';
 import type { SipTestClient } from '../support/sip-client.js';
-import { aorStub, connect, createUser, DOMAIN, eventually } from './helpers.js';
-
-/** The ledger's counters now (units billed to AorObject and FlowObject). */
-async function ledger(): Promise<Map<string, number>> {
-  const text = await (await exports.default.fetch('http://edge/metrics', { headers: { authorization: 'Bearer test-admin-token' } })).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(ledger_\w+\{[^}]*\}) (\d+)$/.exec(line);
-    if (m && !m[1]!.includes('MetricsObject')) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-}
-
-/** What `fn` cost: the ledger's counters after minus before, once they settle. */
-async function cost(fn: () => Promise<void>): Promise<Record<string, number>> {
-  const settled = async () => {
-    let prev = JSON.stringify([...(await ledger())]);
-    for (let i = 0; i < 40; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const now = JSON.stringify([...(await ledger())]);
-      if (now === prev) break;
-      prev = now;
-    }
-    return new Map(JSON.parse(prev) as Array<[string, number]>);
-  };
-  const before = await settled();
-  await fn();
-  const after = await settled();
-  const diff: Record<string, number> = {};
-  for (const [k, v] of after) if (v !== (before.get(k) ?? 0)) diff[k] = v - (before.get(k) ?? 0);
-  return diff;
-}
+import { aorStub, connect, cost, createUser, DOMAIN, eventually } from './helpers.js';
 
 const aorUnits = (d: Record<string, number>) => Object.entries(d).filter(([k]) => k.includes('AorObject') || k.includes('rows_written') || k.includes('alarms')).map(([k, v]) => `${k} ${v}`);
 

@@ -3,10 +3,9 @@
  * header on the wire can be checked.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { parseMessage } from '../../src/sip/parse.js';
 import type { SipRequest } from '../../src/sip/message.js';
 import { SipTestClient } from '../support/sip-client.js';
-import { connect, createUser, DOMAIN } from './helpers.js';
+import { connect, createUser, DOMAIN, nextRequest } from './helpers.js';
 import { eventually } from '../support/eventually.js';
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
@@ -34,12 +33,6 @@ function invite(from: string, to: string, callId: string, extra: string[] = []):
     '',
     SDP,
   ].join('\r\n');
-}
-
-async function nextRequest(c: SipTestClient): Promise<SipRequest> {
-  const p = parseMessage(await c.next());
-  if (!p.ok || p.value.type !== 'request') throw new Error('expected a request');
-  return p.value;
 }
 
 /** A response from the UAS side, built from a received request. */

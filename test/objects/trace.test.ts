@@ -4,22 +4,13 @@
  * messages never do, credentials are masked, and the trace is bounded (rate cap, ring, expiry, DELETE).
  * An untraced message costs no RPC more than before.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/parse.js';
 import type { SipRequest } from '../../src/sip/message.js';
 import type { TraceMessage } from '../../src/trace/record.js';
 import type { SipTestClient } from '../support/sip-client.js';
-import { connect, createUser, DOMAIN, eventually } from './helpers.js';
-
-const TOKEN = 'test-admin-token';
-
-function api(path: string, init: RequestInit & { token?: string | null; json?: unknown } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? TOKEN}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return exports.default.fetch(`http://edge/api/v1${path}`, { ...init, headers, body: init.json === undefined ? init.body : JSON.stringify(init.json) });
-}
+import { api, connect, cost, createUser, DOMAIN, eventually } from './helpers.js';
 
 interface TraceView { id: string; until: number; active: boolean; dropped: number; targets: string[]; messages: TraceMessage[] }
 
@@ -214,30 +205,6 @@ describe('a live trace', () => {
     expect(t.targets).toEqual(['sip:34020000001320000001@3402000000']);
   });
 });
-
-/** The ledger's counters now (LEDGER=on in the workers project: every object counts what it is billed). */
-async function ledger(): Promise<Map<string, number>> {
-  const text = await (await exports.default.fetch('http://edge/metrics', { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-  return new Map([...text.matchAll(/^(ledger_\w+\{[^}]*\}) (\d+)$/gm)].filter((m) => !m[1]!.includes('MetricsObject')).map((m) => [m[1]!, Number(m[2])]));
-}
-
-/** What `fn` cost in billed units (after minus before, once the counters settle), by counter. */
-async function cost(fn: () => Promise<void>): Promise<Record<string, number>> {
-  const settled = async () => {
-    let prev = JSON.stringify([...(await ledger())]);
-    for (let i = 0; i < 40; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const now = JSON.stringify([...(await ledger())]);
-      if (now === prev) break;
-      prev = now;
-    }
-    return new Map(JSON.parse(prev) as Array<[string, number]>);
-  };
-  const before = await settled();
-  await fn();
-  const after = await settled();
-  return Object.fromEntries([...after].filter(([k, v]) => v !== (before.get(k) ?? 0)).map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
-}
 
 const rpcs = (d: Record<string, number>) => Object.entries(d).filter(([k]) => k.startsWith('ledger_requests_total') && !k.includes('TraceObject')).sort();
 const traceUnits = (d: Record<string, number>) => Object.keys(d).filter((k) => k.includes('TraceObject') || k.includes('Trace'));

@@ -24,7 +24,7 @@ import { MAX_TRACKED_SOURCES, RateLimiter } from './rate-limit.js';
 import { inspectMessage } from './sip-scan.js';
 import { startTcpListener, tcpAdvertised, tcpListenAddress } from './tcp-listener.js';
 import type { TcpListener } from './tcp-listener.js';
-import { createHepSender } from './hep.js';
+import { createHepSender, hepLocal, type HepLeg } from './hep.js';
 
 /** How often idle flows, expired cache entries and refilled rate buckets are swept. */
 export const SWEEP_INTERVAL_MS = 1_000;
@@ -102,12 +102,6 @@ export function advertisedAddress(config: BridgeConfig, boundPort: number): stri
   return hostPort('127.0.0.1', boundPort);
 }
 
-/** `host:port` or `[v6]:port` as {@link advertisedAddress} writes it. */
-function parseAdvertised(text: string): HostPort {
-  const colon = text.lastIndexOf(':');
-  return { host: text.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(text.slice(colon + 1)) };
-}
-
 /** Receive buffer asked of the kernel for the UDP socket (capped by net.core.rmem_max). */
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -151,9 +145,8 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
   const bound = socket.address();
   const advertise = advertisedAddress(config, bound.port);
   // HEP copies (off unless --hep): the bridge's side of each datagram is the address devices send to.
-  const wildcard = bound.address === '0.0.0.0' || bound.address === '::';
-  const local = wildcard && advertise ? parseAdvertised(advertise) : { host: bound.address, port: bound.port };
-  const hep = config.hep === null ? null : createHepSender(config.hep, local, now, log);
+  const hep = config.hep === null ? null : createHepSender(config.hep, now, log);
+  const udpLeg: HepLeg = { transport: 'udp', local: hepLocal(bound, advertise) };
 
   const sendTo = (address: string, port: number, bytes: Uint8Array): void => {
     if (closing !== null) return;
@@ -162,7 +155,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
       return;
     }
     metrics.datagram('out', bytes.length);
-    if (hep !== null && !isCrlfOnly(bytes)) hep.capture('out', { address, port }, bytes);
+    if (hep !== null && !isCrlfOnly(bytes)) hep.capture('out', { address, port }, bytes, udpLeg);
     socket.send(bytes, port, address, afterSend);
   };
   // One callback for every send (the error names the address): without one, dgram drops send errors silently.
@@ -206,7 +199,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
       log.debug('dropped a datagram that is not SIP', { from: key, size: bytes.length, preview: redact(bytes.subarray(0, 200).toString('latin1')) });
       return;
     }
-    if (hep !== null) hep.capture('in', rinfo, bytes);
+    if (hep !== null) hep.capture('in', rinfo, bytes, udpLeg);
     flow ??= openFlow(sourceOf(rinfo), key, t) ?? undefined;
     flow?.fromDevice(bytes, msg);
   };
@@ -248,7 +241,7 @@ export async function startBridge(config: BridgeConfig, deps: BridgeDeps = {}): 
     if (config.tcpListen !== null) {
       // SIP over TCP: one WebSocket per connection, reliable, so no retransmission machinery (tcp-connection.ts).
       const at = tcpListenAddress(config.listen, config.tcpListen, bound.port);
-      tcp = await startTcpListener(at, { config, metrics, log, now, random, cacheBudget, limiter }, (port) => tcpAdvertised(advertise, bound.port, port));
+      tcp = await startTcpListener(at, { config, metrics, log, now, random, cacheBudget, limiter, hep }, (port) => tcpAdvertised(advertise, bound.port, port));
     }
     if (config.metrics !== null) metricsServer = await startMetricsServer(config.metrics, metrics, () => closing === null);
   } catch (e) {

@@ -69,7 +69,7 @@ export interface BridgeConfig {
   tcpListen: HostPort | 'udp' | null;
   /** Largest SIP message (headers and body) accepted on a TCP connection; larger ones close it (413). */
   tcpMaxMessageBytes: number;
-  /** HEPv3 collector every SIP datagram in and out is copied to (`--hep udp:host:port`), or null (off). */
+  /** HEPv3 collector every SIP message in and out (UDP and TCP devices) is copied to (`--hep udp:host:port`), or null (off). */
   hep: HepTarget | null;
 }
 

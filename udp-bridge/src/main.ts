@@ -32,7 +32,7 @@ Options (each also read from the environment variable shown; flags win):
   --log-level <level>       debug | info | warn | error          BRIDGE_LOG_LEVEL     [${DEFAULT_CONFIG.logLevel}]
   --tcp-listen <host:port>  TCP address for SIP over TCP, or off BRIDGE_TCP_LISTEN    [the --listen address]
   --tcp-max-message <bytes> largest SIP message on a TCP stream  BRIDGE_TCP_MAX_MESSAGE [${DEFAULT_CONFIG.tcpMaxMessageBytes}]
-  --hep <udp:host:port>     copy every SIP datagram as HEPv3     HEP_COLLECTOR        [off]
+  --hep <udp:host:port>     copy every SIP message as HEPv3      HEP_COLLECTOR        [off]
   --hep-id <n>              HEP capture agent id                 HEP_CAPTURE_ID       [none]
   --hep-key <key>           HEP auth key (prefer the env)        HEP_AUTH_KEY         [none]
   -h, --help                show this text

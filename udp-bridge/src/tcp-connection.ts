@@ -14,6 +14,7 @@ import { serialize } from '../../src/sip/serialize.js';
 import { CONNECTION_CLOSED_CLOSE_CODE, CONNECTION_CLOSED_REASON } from '../../src/transport/liveness.js';
 import { CLOSE_KEEPALIVE_TIMEOUT, KEEPALIVE_TIMEOUT_REASON } from './control.js';
 import { Flow, type FlowDeps } from './flow.js';
+import type { HepLeg, HepSender } from './hep.js';
 import type { RateLimiter } from './rate-limit.js';
 import { inspectMessage } from './sip-scan.js';
 import type { Source } from './source.js';
@@ -61,6 +62,9 @@ export function framingAnswer(head: Uint8Array, reason: FrameError): Uint8Array 
 export interface ConnectionDeps extends Omit<FlowDeps, 'sendToDevice' | 'stream'> {
   /** Per-connection message rate (the bridge's per-source token buckets). */
   limiter: RateLimiter;
+  /** HEP copies of the messages received and written (`--hep`), or null; `hepLeg` the listener's side. */
+  hep: HepSender | null;
+  hepLeg: HepLeg;
   /** Called once, when the connection has closed: take it out of the table. */
   gone: (c: TcpConnection) => void;
 }
@@ -159,6 +163,7 @@ export class TcpConnection implements StreamFlow {
       log.debug('closing a TCP connection that sent something framed but not SIP', { from: this.id, size: bytes.length });
       return this.end('not SIP');
     }
+    this.deps.hep?.capture('in', this.source, bytes, this.deps.hepLeg);
     this.flow ??= new Flow(this.source, this.id, { ...this.deps, sendToDevice: (b) => this.write(b), stream: this });
     this.flow.fromDevice(bytes, msg);
   }
@@ -184,6 +189,7 @@ export class TcpConnection implements StreamFlow {
     metrics.tcp.messages.out++;
     metrics.tcp.bytes.out += bytes.length;
     this.lastActivity = this.deps.now();
+    if (this.deps.hep !== null && bytes !== CRLF) this.deps.hep.capture('out', this.source, bytes, this.deps.hepLeg);
     this.socket.write(bytes);
   }
 

@@ -12,6 +12,7 @@ import { FlowTable } from './flow-table.js';
 import { sourceIp, sourceKey } from './source.js';
 import type { Source } from './source.js';
 import { TcpConnection, type ConnectionDeps } from './tcp-connection.js';
+import { hepLocal } from './hep.js';
 
 /** A running TCP listener. */
 export interface TcpListener {
@@ -38,9 +39,9 @@ function sourceOf(socket: Socket): Source | null {
  * Listen on `at` and carry each connection's SIP to the Worker. `deps` are shared with the UDP side;
  * `advertiseFor` names the bridge's address for TCP devices once the port is bound.
  */
-export async function startTcpListener(at: HostPort, shared: Omit<ConnectionDeps, 'gone' | 'advertise'>, advertiseFor: (port: number) => string | null): Promise<TcpListener> {
+export async function startTcpListener(at: HostPort, shared: Omit<ConnectionDeps, 'gone' | 'advertise' | 'hepLeg'>, advertiseFor: (port: number) => string | null): Promise<TcpListener> {
   const { metrics, log, now } = shared;
-  let deps: Omit<ConnectionDeps, 'gone'> = { ...shared, advertise: null };
+  let deps: Omit<ConnectionDeps, 'gone'> = { ...shared, advertise: null, hepLeg: { transport: 'tcp', local: at } };
   const table = new FlowTable<TcpConnection>(deps.config, now);
   metrics.tcpConnections = () => table.size;
   let closing = false;
@@ -84,7 +85,9 @@ export async function startTcpListener(at: HostPort, shared: Omit<ConnectionDeps
   });
   server.on('error', (err) => log.error('tcp listener error', { error: err.message }));
   const bound = server.address() as AddressInfo;
-  deps = { ...shared, advertise: advertiseFor(bound.port) };
+  const advertise = advertiseFor(bound.port);
+  // HEP copies of TCP messages name the connection's ends: the device and this listener as devices see it.
+  deps = { ...shared, advertise, hepLeg: { transport: 'tcp', local: hepLocal(bound, advertise) } };
 
   return {
     address: () => ({ host: bound.address, port: bound.port }),

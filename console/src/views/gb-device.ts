@@ -6,37 +6,15 @@
 import { api, apiWithStatus } from '../api.js';
 import { h, notice, replace, table, when } from '../dom.js';
 import { confirmButton } from './confirm.js';
-import { livePanel, recordPanel } from './gb-media.js';
+import { livePanel, recordPanel, type Session } from './gb-media.js';
+import type { DeviceState } from '../../../src/gb28181/device.js';
+import type { CatalogItem } from '../../../src/gb28181/manscdp-response.js';
 
-/** A Catalog item (the fields the tree shows). */
-export interface Channel {
-  deviceId: string;
-  name: string;
-  parentId: string;
-  status: string;
-  manufacturer?: string;
-  model?: string;
-  address?: string;
-  ptzType?: number;
-}
+/** A Catalog item (GB/T 28181 A.2.6.2), as the server keeps it. */
+export type Channel = CatalogItem;
 
-interface Device {
-  deviceId: string;
-  online: boolean;
-  offlineReason: string | null;
-  registeredAt: number | null;
-  registrationExpiresAt: number | null;
-  lastKeepaliveAt: number | null;
-  source: string | null;
-  transport: string | null;
-  userAgent: string | null;
-  gbVersion: string | null;
-  info: Record<string, unknown> | null;
-  channels: Channel[];
-  catalogUpdatedAt: number | null;
-  catalogComplete: boolean;
-  sessions: Array<{ callId: string; channelId: string; ssrc: string; media: { ip: string; port: number }; startedAt: number }>;
-}
+/** A device as `GET /gb28181/devices/{id}` answers: its state (`src/gb28181/device.ts`) and its live sessions. */
+type Device = DeviceState & { sessions: Session[] };
 
 const PTZ_TYPES: Record<number, string> = { 1: 'dome', 2: 'half-dome', 3: 'fixed', 4: 'remote fixed' };
 

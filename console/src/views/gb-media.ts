@@ -18,7 +18,8 @@ interface LiveAnswer {
   urls?: Record<string, string>;
 }
 
-interface Session {
+/** A live session of the device, as its page lists it. */
+export interface Session {
   callId: string;
   channelId: string;
   ssrc: string;

@@ -7,17 +7,10 @@ import { api } from '../api.js';
 import { h, notice, replace, table, when } from '../dom.js';
 import { poller, type View } from '../view.js';
 import { devicePanel } from './gb-device.js';
+import type { DeviceSummary } from '../../../src/gb28181/device.js';
 
 /** One row of the device list. */
-export interface DeviceRow {
-  deviceId: string;
-  online: boolean;
-  offlineReason: string | null;
-  source: string | null;
-  transport: string | null;
-  userAgent: string | null;
-  registeredAt: number | null;
-}
+export type DeviceRow = DeviceSummary;
 
 type Filter = 'all' | 'online' | 'offline';
 

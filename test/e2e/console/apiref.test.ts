@@ -3,32 +3,20 @@
  * `GET /api/v1/openapi.json`: every operation of the document is listed, and opening one shows its
  * parameters, request body and answers. Needs `/api/v1/openapi.json` (helper "api").
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type Service } from '../harness.js';
-import { HAVE_CHROMIUM, launchChromium, openConsole, screenshot, view } from './console-kit.js';
+import { describe, expect, it } from 'vitest';
+import { consoleLab, HAVE_CHROMIUM, openConsole, screenshot, view } from './console-kit.js';
 
-let svc: Service;
-let browser: Browser;
-
-beforeAll(async () => {
-  svc = await startService();
-  if (HAVE_CHROMIUM) browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await svc?.close();
-});
+const lab = consoleLab();
 
 describe.skipIf(!HAVE_CHROMIUM)('the API reference view (Chromium)', () => {
   it('lists every operation of the OpenAPI document and shows a route\'s parameters and body', async () => {
-    const res = await fetch(`${svc.http}/api/v1/openapi.json`);
+    const res = await fetch(`${lab.svc.http}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     const expected = Object.entries(doc.paths).flatMap(([p, item]) =>
       Object.keys(item).filter((m) => ['get', 'put', 'post', 'patch', 'delete'].includes(m)).map((m) => `${m} ${p}`)).sort();
 
-    const page = await openConsole(browser, svc);
+    const page = await openConsole(lab.browser, lab.svc);
     await view(page, 'api');
     await page.locator('#view-api details.op').first().waitFor();
     const shown = await page.locator('#view-api details.op').evaluateAll((els) =>

@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_TOKEN, DOMAIN, type Service } from '../harness.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createJsSipUa, type JsSipUa } from '../clients/jssip.js';
+import { ADMIN_TOKEN, DOMAIN, startService, type Service } from '../harness.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Whether Chromium is installed (the files are skipped without it). */
@@ -25,6 +27,41 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     ],
   });
+}
+
+/** What a console test file shares: the service, Chromium, and the JsSIP UAs it registered. */
+export interface ConsoleLab {
+  svc: Service;
+  browser: Browser;
+  /** A JsSIP UA (Node, real WebSocket) registered as `user` with `password`; stopped after the file. */
+  ua(user: string, password: string): Promise<JsSipUa>;
+}
+
+/**
+ * Start the service (unless `service: false`, for a file that starts its own, e.g. `gbLab()`) and Chromium when
+ * installed, before the file's tests, and stop them and every UA after.
+ */
+export function consoleLab(o: { service?: boolean } = {}): ConsoleLab {
+  const uas: JsSipUa[] = [];
+  const lab = {
+    async ua(user: string, password: string): Promise<JsSipUa> {
+      const ua = await createJsSipUa({ ws: lab.svc.ws, user, password, domain: DOMAIN });
+      uas.push(ua);
+      const reg = await ua.register();
+      if (!reg.ok) throw new Error(`${user} did not register: ${JSON.stringify(reg)}`);
+      return ua;
+    },
+  } as ConsoleLab;
+  beforeAll(async () => {
+    if (o.service !== false) lab.svc = await startService();
+    if (HAVE_CHROMIUM) lab.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const ua of uas.splice(0)) await ua.stop().catch(() => {});
+    await lab.browser?.close();
+    await lab.svc?.close();
+  });
+  return lab;
 }
 
 /** A new tab on the console, logged in with `token` (the admin token unless given). */

@@ -6,21 +6,13 @@
  * the page shows the camera's SDP answer and where the stream goes, and "Stop live view" sends the BYE.
  */
 import { rmSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freeUdpPort, waitUntilBound } from '../udp/udp-kit.js';
 import { catalogChannels, deviceUntil, gbLab, gbSipp, newDeviceId, writeCatalogItems } from '../gb28181/gb-kit.js';
-import { HAVE_CHROMIUM, launchChromium, openConsole, screenshot, textOf, view } from './console-kit.js';
+import { consoleLab, HAVE_CHROMIUM, openConsole, screenshot, textOf, view } from './console-kit.js';
 
 const lab = gbLab();
-let browser: Browser;
-
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = consoleLab({ service: false });
 
 describe.skipIf(!HAVE_CHROMIUM)('the GB devices view (Chromium)', () => {
   it('lists a simulated NVR as online, and shows its Catalog as a channel tree', async () => {
@@ -30,7 +22,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the GB devices view (Chromium)', () => {
     expect(reg.code, reg.report).toBe(0);
     await deviceUntil(lab.svc, nvr, (d) => d.status === 200 && d.body.online);
 
-    const page = await openConsole(browser, lab.svc);
+    const page = await openConsole(chromium.browser, lab.svc);
     await view(page, 'gb');
     const row = page.locator(`#view-gb a[data-device="${nvr}"]`);
     await row.waitFor();
@@ -74,7 +66,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the GB devices view (Chromium)', () => {
     const reg = await gbSipp({ scenario: 'gb-camera-register-qop-expect-200.xml', bridgePort: lab.bridge.port, localPort: port, id: cam }).result;
     expect(reg.code, reg.report).toBe(0);
     await deviceUntil(lab.svc, cam, (d) => d.status === 200 && d.body.online);
-    const page = await openConsole(browser, lab.svc);
+    const page = await openConsole(chromium.browser, lab.svc);
     await view(page, 'gb');
     await page.locator(`#view-gb a[data-device="${cam}"]`).click();
     const panel = page.locator(`#view-gb .device[data-device="${cam}"]`);

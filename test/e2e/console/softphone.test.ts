@@ -3,23 +3,15 @@
  * as a user from the page, calls a JsSIP tab (../browser/page.html) and both sides reach the confirmed state
  * with WebRTC audio; MESSAGE goes both ways; hanging up ends the call on both.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type Service } from '../harness.js';
-import { HAVE_CHROMIUM, jssipTab, launchChromium, openConsole, screenshot, textOf, view, type JsSipTab } from './console-kit.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { consoleLab, HAVE_CHROMIUM, jssipTab, openConsole, screenshot, textOf, view, type JsSipTab } from './console-kit.js';
 
-let svc: Service;
-let browser: Browser;
+const lab = consoleLab();
 
 beforeAll(async () => {
-  svc = await startService();
-  await svc.createUser('desk-a', 'desk-a-pw');
-  await svc.createUser('tab-b', 'tab-b-pw');
-  if (HAVE_CHROMIUM) browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await svc?.close();
+  await lab.svc.createUser('desk-a', 'desk-a-pw');
+  await lab.svc.createUser('tab-b', 'tab-b-pw');
 });
 
 async function state(page: Page, which: 'reg-state' | 'call-state', want: string, ms = 20_000): Promise<void> {
@@ -28,15 +20,15 @@ async function state(page: Page, which: 'reg-state' | 'call-state', want: string
 
 describe.skipIf(!HAVE_CHROMIUM)('the console softphone (Chromium)', () => {
   it('registers as a user, calls a JsSIP tab (both confirmed), messages both ways and hangs up', async () => {
-    const tab: JsSipTab = await jssipTab(browser, svc, 'tab-b', 'tab-b-pw');
-    const page = await openConsole(browser, svc);
+    const tab: JsSipTab = await jssipTab(lab.browser, lab.svc, 'tab-b', 'tab-b-pw');
+    const page = await openConsole(lab.browser, lab.svc);
     await view(page, 'phone');
     await page.locator('input[name=sip-user]').fill('desk-a');
     await page.locator('input[name=sip-password]').fill('desk-a-pw');
     await page.getByRole('button', { name: 'Register', exact: true }).click();
     await state(page, 'reg-state', 'registered');
     // The binding is the service's: the page's JsSIP registered over /sip on the console's own host.
-    expect((await svc.bindings('desk-a')).length).toBe(1);
+    expect((await lab.svc.bindings('desk-a')).length).toBe(1);
 
     await page.locator('input[name=target]').fill('tab-b');
     await page.getByRole('button', { name: 'Call', exact: true }).click();

@@ -6,39 +6,23 @@
  * Needs the `/traces` routes (helper "trace").
  */
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsSipUa, type JsSipUa } from '../clients/jssip.js';
-import { DOMAIN, startService, type Service } from '../harness.js';
-import { HAVE_CHROMIUM, launchChromium, openConsole, screenshot, textOf, view } from './console-kit.js';
+import { describe, expect, it } from 'vitest';
+import type { JsSipUa } from '../clients/jssip.js';
+import { DOMAIN } from '../harness.js';
+import { consoleLab, HAVE_CHROMIUM, openConsole, screenshot, textOf, view } from './console-kit.js';
 
-let svc: Service;
-let browser: Browser;
-const uas: JsSipUa[] = [];
-
-beforeAll(async () => {
-  svc = await startService();
-  if (HAVE_CHROMIUM) browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const ua of uas) await ua.stop().catch(() => {});
-  await browser?.close();
-  await svc?.close();
-});
+const lab = consoleLab();
 
 async function registered(user: string): Promise<JsSipUa> {
-  await svc.createUser(user, `${user}-pw`);
-  const ua = await createJsSipUa({ ws: svc.ws, user, password: `${user}-pw`, domain: DOMAIN });
-  uas.push(ua);
-  expect(await ua.register()).toEqual({ ok: true });
-  return ua;
+  await lab.svc.createUser(user, `${user}-pw`);
+  return lab.ua(user, `${user}-pw`);
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('the live SIP trace view (Chromium)', () => {
   it('shows a MESSAGE to a traced user, its ladder and raw text; clears; downloads as text', async () => {
     const dave = await registered('trace-dave');
     const erin = await registered('trace-erin');
-    const page = await openConsole(browser, svc);
+    const page = await openConsole(lab.browser, lab.svc);
     await view(page, 'trace');
     await page.locator('#view-trace input[name=aors]').fill('trace-dave');
     await page.getByRole('button', { name: 'Start trace' }).click();

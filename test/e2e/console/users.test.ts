@@ -5,35 +5,19 @@
  * with its password and is deleted from the page.
  * Needs the API's `GET /users` and `DELETE /users/{user}/bindings` (helper "api").
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsSipUa, type JsSipUa } from '../clients/jssip.js';
-import { DOMAIN, eventually, startService, type Service } from '../harness.js';
-import { HAVE_CHROMIUM, launchChromium, openConsole, screenshot, textOf, view } from './console-kit.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../harness.js';
+import { consoleLab, HAVE_CHROMIUM, openConsole, screenshot, textOf, view } from './console-kit.js';
 
-let svc: Service;
-let browser: Browser;
-const uas: JsSipUa[] = [];
-
-beforeAll(async () => {
-  svc = await startService();
-  if (HAVE_CHROMIUM) browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const ua of uas) await ua.stop().catch(() => {});
-  await browser?.close();
-  await svc?.close();
-});
+const lab = consoleLab();
 
 describe.skipIf(!HAVE_CHROMIUM)('the Users view (Chromium)', () => {
   it('shows a registered JsSIP UA under its user, with its binding, and unregisters it', async () => {
-    await svc.createUser('loc-carol', 'loc-carol-pw');
-    const ua = await createJsSipUa({ ws: svc.ws, user: 'loc-carol', password: 'loc-carol-pw', domain: DOMAIN });
-    uas.push(ua);
-    expect(await ua.register()).toEqual({ ok: true });
-    const [binding] = await svc.bindings('loc-carol');
+    await lab.svc.createUser('loc-carol', 'loc-carol-pw');
+    const ua = await lab.ua('loc-carol', 'loc-carol-pw');
+    const [binding] = await lab.svc.bindings('loc-carol');
 
-    const page = await openConsole(browser, svc);
+    const page = await openConsole(lab.browser, lab.svc);
     await view(page, 'users');
     await page.locator('#view-users a[data-user=loc-carol]').click();
     const row = await textOf(page, '#view-users table.bindings tbody tr', binding!.contact);
@@ -48,21 +32,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the Users view (Chromium)', () => {
 
     await page.getByRole('button', { name: 'Unregister' }).click();
     await textOf(page, '#view-users .detail', 'not registered');
-    expect(await svc.bindings('loc-carol')).toEqual([]);
+    expect(await lab.svc.bindings('loc-carol')).toEqual([]);
     await page.close();
   });
 
   it('creates a user whose password registers over SIP, and deletes it', async () => {
-    const page = await openConsole(browser, svc);
+    const page = await openConsole(lab.browser, lab.svc);
     await view(page, 'users');
     await page.locator('#view-users input[name=user]').fill('made-in-console');
     await page.locator('#view-users input[name=password]').fill('console-pw-1');
     await page.getByRole('button', { name: 'Create or set password' }).click();
     await textOf(page, '#view-users .notice.ok', 'saved sip:made-in-console@');
     await page.locator('#view-users a[data-user=made-in-console]').waitFor();
-    const ua = await createJsSipUa({ ws: svc.ws, user: 'made-in-console', password: 'console-pw-1', domain: DOMAIN });
-    uas.push(ua);
-    expect(await ua.register()).toEqual({ ok: true });
+    const ua = await lab.ua('made-in-console', 'console-pw-1');
     await ua.stop();
 
     await page.locator('#view-users a[data-user=made-in-console]').click();
@@ -70,7 +52,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the Users view (Chromium)', () => {
     await del.click();
     await page.getByRole('button', { name: /^Really/ }).click();
     await page.locator('#view-users a[data-user=made-in-console]').waitFor({ state: 'detached' });
-    const gone = await eventually(() => svc.admin('/users/made-in-console'), (r) => r.status === 404);
+    const gone = await eventually(() => lab.svc.admin('/users/made-in-console'), (r) => r.status === 404);
     expect(gone.status).toBe(404);
     await page.close();
   });

@@ -6,20 +6,13 @@
  * BYE (stopping the RTP) and INFO with 200 and keeps every request it got; it can hang up itself (BYE) and
  * report the end of a history stream (`MediaStatus` 121).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { randomInt } from 'node:crypto';
-import { computeDigestResponse, computeHA1 } from '../../../src/auth/digest.js';
-import { parseChallenge } from '../../../src/sip/auth-header.js';
-import { GB_PASSWORD, PLATFORM, REALM } from './gb-kit.js';
+import { answer, branchOf, CameraLink, cameraRequest, digestRegister, type Received } from './camera-link.js';
+import { PLATFORM, REALM } from './gb-kit.js';
 
-/** A request the camera received. */
-export interface Received {
-  method: string;
-  text: string;
-  body: string;
-  header(name: string): string | undefined;
-}
+export type { Received };
 
 /** What an INVITE's offer said. */
 export interface Offer {
@@ -38,8 +31,6 @@ export interface CameraOptions {
   ownSsrc?: string;
   rtp?: boolean;
 }
-
-const header = (text: string, name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(text.split('\r\n\r\n')[0]!)?.[1]?.trim();
 
 /** Parse the SDP offer of an INVITE. */
 export function parseOffer(sdp: string): Offer {
@@ -69,8 +60,8 @@ export function psRtpPacket(seq: number, timestamp: number, ssrc: number, idr: b
 
 /** The camera. */
 export class MediaCamera {
+  /** Requests the platform sent, in arrival order (a retransmission once). */
   readonly received: Received[] = [];
-  readonly #answers = new Map<string, (text: string) => void>();
   readonly #waiters: Array<{ ok: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
   /** Answers already sent, by request branch (a retransmission gets the same one). */
   readonly #sent = new Map<string, string>();
@@ -82,14 +73,18 @@ export class MediaCamera {
   /** The SSRC it streams with (set at the INVITE). */
   streamSsrc: string | null = null;
 
-  private constructor(readonly socket: Socket, readonly id: string, readonly port: number, readonly bridgePort: number, readonly o: CameraOptions) {
-    socket.on('message', (raw, rinfo) => this.#message(raw.toString('latin1'), rinfo));
+  private constructor(readonly link: CameraLink, readonly id: string, readonly o: CameraOptions) {
+    link.onMessage = (r, from) => {
+      if (r.method !== '' && from) this.#message(r, from);
+    };
   }
 
   static async open(id: string, bridgePort: number, o: CameraOptions = {}): Promise<MediaCamera> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    return new MediaCamera(socket, id, socket.address().port, bridgePort, o);
+    return new MediaCamera(await CameraLink.udp(bridgePort), id, o);
+  }
+
+  get port(): number {
+    return this.link.port;
   }
 
   /** Wait for a request that `ok` accepts (already received or still to come). */
@@ -108,35 +103,30 @@ export class MediaCamera {
   }
 
   async register(): Promise<void> {
-    const first = await this.#request('REGISTER', ['Expires: 3600']);
-    const ch = parseChallenge(/WWW-Authenticate: (.*)\r\n/i.exec(first)![1]!);
-    if (!ch.ok) throw new Error(ch.error);
-    const uri = `sip:${PLATFORM}@${REALM}`;
-    const ha1 = computeHA1('MD5', this.id, REALM, GB_PASSWORD);
-    const response = computeDigestResponse({ algorithm: 'MD5', ha1, method: 'REGISTER', uri, nonce: ch.value.nonce, qop: null });
-    const ok = await this.#request('REGISTER', ['Expires: 3600', `Authorization: Digest username="${this.id}", realm="${REALM}", nonce="${ch.value.nonce}", uri="${uri}", response="${response}", algorithm=MD5`]);
-    if (!ok.startsWith('SIP/2.0 200')) throw new Error(`REGISTER: ${ok.split('\r\n')[0]}`);
+    const { ok } = await digestRegister(this.id, (auth) => this.#request('REGISTER', ['Expires: 3600', ...auth]));
+    if (!ok.first.startsWith('SIP/2.0 200')) throw new Error(`REGISTER: ${ok.first}`);
   }
 
   close(): void {
     this.#stopRtp();
-    this.socket.close();
+    this.link.close();
   }
 
   /**
    * The camera hangs up: BYE in the platform's INVITE dialog (to its Contact, From the INVITE's To with the
-   * camera's tag, To its From). Stops the RTP; resolves with the final answer.
+   * camera's tag, To its From). Stops the RTP; resolves with the final answer's text.
    */
-  bye(invite: Received): Promise<string> {
+  async bye(invite: Received): Promise<string> {
     this.#stopRtp();
     const target = /<([^>]+)>/.exec(invite.header('contact') ?? '')?.[1] ?? `sip:${PLATFORM}@${REALM}`;
-    return this.#request('BYE', [], '', { uri: target, from: `${invite.header('to')};tag=${this.#tag}`, to: invite.header('from')!, callId: invite.header('call-id')! });
+    const d = { uri: target, from: `${invite.header('to')};tag=${this.#tag}`, to: invite.header('from')!, callId: invite.header('call-id')! };
+    return (await this.#request('BYE', [], '', d)).text;
   }
 
   /** `MESSAGE Notify/MediaStatus` 121 about `deviceId` (a channel, or the camera): its history stream ended. */
-  mediaStatus(deviceId: string, notifyType = '121'): Promise<string> {
-    const body = `<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>MediaStatus</CmdType>\r\n<SN>${++this.#seq}</SN>\r\n<DeviceID>${deviceId}</DeviceID>\r\n<NotifyType>${notifyType}</NotifyType>\r\n</Notify>\r\n`;
-    return this.#request('MESSAGE', ['Content-Type: Application/MANSCDP+xml'], body);
+  async mediaStatus(deviceId: string, notifyType = '121'): Promise<string> {
+    const body = `<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>MediaStatus</CmdType>\r\n<SN>${this.#seq + 1}</SN>\r\n<DeviceID>${deviceId}</DeviceID>\r\n<NotifyType>${notifyType}</NotifyType>\r\n</Notify>\r\n`;
+    return (await this.#request('MESSAGE', [], body)).text;
   }
 
   /** The camera's dialog tag (its 2xx to an INVITE). */
@@ -144,46 +134,27 @@ export class MediaCamera {
     return `dev${this.id.slice(-4)}`;
   }
 
-  #request(method: string, headers: string[], body = '', d: { uri?: string; from?: string; to?: string; callId?: string } = {}): Promise<string> {
-    const branch = `z9hG4bK${this.id.slice(-6)}${++this.#seq}x${randomInt(1e9)}`;
-    const to = method === 'REGISTER' ? this.id : PLATFORM;
-    const text = [
-      `${method} ${d.uri ?? `sip:${PLATFORM}@${REALM}`} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${this.port};rport;branch=${branch}`,
-      `From: ${d.from ?? `<sip:${this.id}@${REALM}>;tag=cam${this.id.slice(-4)}`}`, `To: ${d.to ?? `<sip:${to}@${REALM}>`}`, `Call-ID: ${d.callId ?? `${method}-${this.id}`}`,
-      `CSeq: ${this.#seq} ${method}`, `Contact: <sip:${this.id}@127.0.0.1:${this.port}>`, 'Max-Forwards: 70', 'User-Agent: media camera',
-      ...headers, `Content-Length: ${Buffer.byteLength(body)}`, '', body,
-    ].join('\r\n');
-    const answer = new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no answer to ${method}`)), 5_000);
-      this.#answers.set(branch, (res) => {
-        if (/^SIP\/2\.0 1\d\d/.test(res)) return;
-        clearTimeout(t);
-        resolve(res);
-      });
-    });
-    this.socket.send(text, this.bridgePort, '127.0.0.1');
-    return answer;
+  #request(method: string, headers: string[], body = '', d: { uri?: string; from?: string; to?: string; callId?: string } = {}): Promise<Received> {
+    const text = cameraRequest(this.link, this.id, method, { callId: d.callId ?? `${method}-${this.id}`, cseq: ++this.#seq, fromTag: `cam${this.id.slice(-4)}`, userAgent: 'media camera', headers, body, ...(d.uri ? { uri: d.uri } : {}), ...(d.from ? { from: d.from } : {}), ...(d.to ? { to: d.to } : {}) });
+    return this.link.transact(text, undefined, 5_000);
   }
 
-  #message(text: string, rinfo: RemoteInfo): void {
-    const branch = /branch=([^;\r\n]+)/.exec(text)?.[1] ?? '';
-    if (text.startsWith('SIP/2.0')) return this.#answers.get(branch)?.(text);
-    const method = text.slice(0, text.indexOf(' '));
+  #message(r: Received, from: RemoteInfo): void {
+    const branch = branchOf(r.header('via') ?? '') ?? '';
+    const method = r.method;
     const again = this.#sent.get(`${method} ${branch}`);
-    if (again) return void this.socket.send(again, rinfo.port, rinfo.address);
-    const sep = text.indexOf('\r\n\r\n');
-    const r: Received = { method, text, body: sep >= 0 ? text.slice(sep + 4) : '', header: (n) => header(text, n) };
+    if (again) return this.link.send(again, from);
     this.received.push(r);
-    let answer: string | null = null;
-    if (method === 'INVITE') answer = this.#answerInvite(r);
+    let reply: string | null = null;
+    if (method === 'INVITE') reply = this.#answerInvite(r);
     else if (method === 'ACK') this.#startRtp();
     else {
       if (method === 'BYE') this.#stopRtp();
-      answer = this.#response(r, 200, 'OK');
+      reply = this.#response(r);
     }
-    if (answer) {
-      this.#sent.set(`${method} ${branch}`, answer);
-      this.socket.send(answer, rinfo.port, rinfo.address);
+    if (reply) {
+      this.#sent.set(`${method} ${branch}`, reply);
+      this.link.send(reply, from);
     }
     for (const w of [...this.#waiters]) {
       if (w.ok(r)) {
@@ -204,16 +175,12 @@ export class MediaCamera {
       `m=video ${this.port + 1} ${offer.tcp ? 'TCP/RTP/AVP' : 'RTP/AVP'} 96`, 'a=sendonly', 'a=rtpmap:96 PS/90000',
       ...(offer.tcp ? ['a=setup:active', 'a=connection:new'] : []), `y=${this.streamSsrc}`, '',
     ].join('\r\n');
-    return this.#response(r, 200, 'OK', ['Content-Type: application/sdp', `Contact: <sip:${channel}@127.0.0.1:${this.port}>`], sdp);
+    return this.#response(r, ['Content-Type: application/sdp', `Contact: <sip:${channel}@127.0.0.1:${this.port}>`], sdp);
   }
 
-  #response(r: Received, status: number, reason: string, extra: string[] = [], body = ''): string {
-    const vias = r.text.split('\r\n').filter((l) => /^Via:/i.test(l));
-    const to = r.header('to') ?? '';
-    return [
-      `SIP/2.0 ${status} ${reason}`, ...vias, `From: ${r.header('from')}`, `To: ${/;tag=/.test(to) ? to : `${to};tag=${this.#tag}`}`,
-      `Call-ID: ${r.header('call-id')}`, `CSeq: ${r.header('cseq')}`, 'User-Agent: media camera', ...extra, `Content-Length: ${Buffer.byteLength(body)}`, '', body,
-    ].join('\r\n');
+  /** 200 to a request of the platform's. */
+  #response(r: Received, extra: string[] = [], body = ''): string {
+    return answer(r, { tag: this.#tag, headers: ['User-Agent: media camera', ...extra], body });
   }
 
   #startRtp(): void {
@@ -232,7 +199,7 @@ export class MediaCamera {
         const len = Buffer.alloc(2);
         len.writeUInt16BE(pkt.length);
         this.#tcp.write(Buffer.concat([len, pkt]));
-      } else this.socket.send(pkt, offer.port, offer.ip);
+      } else this.link.send(pkt, { port: offer.port, address: offer.ip });
       this.rtpSent++;
     };
     send();
