@@ -33,7 +33,8 @@ export default defineConfig({
             miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', NONCE_SECRET: 'test-nonce-secret', BRIDGE_TOKEN: 'test-bridge-token', GB_PASSWORD: 'test-gb-password', LEDGER: 'on', METRICS_FLUSH_SECONDS: '0' } },
           }),
         ],
-        test: { name: 'workers', include: IN_WORKERD },
+        // A generous bound, not a timing: a loaded 2-core CI machine runs workerd, Node and the other files at once.
+        test: { name: 'workers', include: IN_WORKERD, testTimeout: 30_000 },
       },
       {
         // A really started Worker (wrangler test harness) with real SIP clients over real sockets.
