@@ -6,7 +6,7 @@
  * BYE (stopping the RTP) and INFO with 200 and keeps every request it got; it can hang up itself (BYE) and
  * report the end of a history stream (`MediaStatus` 121).
  */
-import type { RemoteInfo } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { answer, branchOf, CameraLink, cameraRequest, digestRegister, type Received } from './camera-link.js';
@@ -30,6 +30,8 @@ export interface Offer {
 export interface CameraOptions {
   ownSsrc?: string;
   rtp?: boolean;
+  /** Signalling over one TCP connection to the bridge's TCP port (GB/T 28181-2022 §9.1.1); RTP stays UDP unless the offer says TCP. */
+  tcp?: boolean;
 }
 
 /** Parse the SDP offer of an INVITE. */
@@ -75,12 +77,13 @@ export class MediaCamera {
 
   private constructor(readonly link: CameraLink, readonly id: string, readonly o: CameraOptions) {
     link.onMessage = (r, from) => {
-      if (r.method !== '' && from) this.#message(r, from);
+      if (r.method !== '') this.#message(r, from);
     };
   }
 
+  /** A camera on its own socket: UDP to the bridge at `bridgePort`, or with `o.tcp` a TCP connection to it. */
   static async open(id: string, bridgePort: number, o: CameraOptions = {}): Promise<MediaCamera> {
-    return new MediaCamera(await CameraLink.udp(bridgePort), id, o);
+    return new MediaCamera(await (o.tcp ? CameraLink.tcp(bridgePort) : CameraLink.udp(bridgePort)), id, o);
   }
 
   get port(): number {
@@ -109,6 +112,7 @@ export class MediaCamera {
 
   close(): void {
     this.#stopRtp();
+    this.#udp?.close();
     this.link.close();
   }
 
@@ -139,11 +143,11 @@ export class MediaCamera {
     return this.link.transact(text, undefined, 5_000);
   }
 
-  #message(r: Received, from: RemoteInfo): void {
+  #message(r: Received, from: RemoteInfo | null): void {
     const branch = branchOf(r.header('via') ?? '') ?? '';
     const method = r.method;
     const again = this.#sent.get(`${method} ${branch}`);
-    if (again) return this.link.send(again, from);
+    if (again) return this.link.send(again, from ?? undefined);
     this.received.push(r);
     let reply: string | null = null;
     if (method === 'INVITE') reply = this.#answerInvite(r);
@@ -154,7 +158,7 @@ export class MediaCamera {
     }
     if (reply) {
       this.#sent.set(`${method} ${branch}`, reply);
-      this.link.send(reply, from);
+      this.link.send(reply, from ?? undefined);
     }
     for (const w of [...this.#waiters]) {
       if (w.ok(r)) {
@@ -199,12 +203,21 @@ export class MediaCamera {
         const len = Buffer.alloc(2);
         len.writeUInt16BE(pkt.length);
         this.#tcp.write(Buffer.concat([len, pkt]));
-      } else this.link.send(pkt, { port: offer.port, address: offer.ip });
+      } else if (this.link.transport === 'UDP') this.link.send(pkt, { port: offer.port, address: offer.ip });
+      else this.#rtpUdp().send(pkt, offer.port, offer.ip);
       this.rtpSent++;
     };
     send();
     // 25 frames a second, bounded at a minute so a forgotten camera stops by itself.
     this.#rtpTimer = setInterval(() => (this.rtpSent > 1500 ? this.#stopRtp() : send()), 40);
+  }
+
+  #udp: UdpSocket | null = null;
+
+  /** The UDP socket RTP leaves from when signalling is on TCP. */
+  #rtpUdp(): UdpSocket {
+    this.#udp ??= createSocket('udp4');
+    return this.#udp;
   }
 
   #stopRtp(): void {

@@ -52,7 +52,7 @@ const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.strin
 
 /** A registered camera, online in the API. */
 async function camera(o: CameraOptions = {}): Promise<MediaCamera> {
-  const cam = await MediaCamera.open(newDeviceId('132'), bridge.port, o);
+  const cam = await MediaCamera.open(newDeviceId('132'), o.tcp ? bridge.bridge.tcpAddress()!.port : bridge.port, o);
   cameras.push(cam);
   await cam.register();
   const dev = await eventually(() => gbApi<{ online: boolean }>(svc, `/devices/${cam.id}`), (d) => d.status === 200 && d.body.online);
@@ -266,6 +266,21 @@ describe('GB28181 video through a media server (ZLMediaKit stand-in)', () => {
     expect((await ask({})).filter((a) => /^stream/.test(a))).toEqual([]);
     expect((await gbApi(svc, `/devices/${cam.id}/live`, post({ streamNumber: 2 }))).status).toBe(400);
     expect((await gbApi(svc, `/devices/${cam.id}/live`, post({ streamNumber: 0, streamVariant: 'x' }))).status).toBe(400);
+  });
+
+  it('a camera signalling over TCP through the bridge: the INVITE and the BYE reach it on its connection, the stream goes live', async () => {
+    const cam = await camera({ tcp: true });
+    const start = await gbApi<Started>(svc, `/devices/${cam.id}/live`, post({}));
+    expect(start.status, start.text).toBe(200);
+    const invite = await cam.waitFor('INVITE');
+    expect(invite.header('via')).toMatch(/^SIP\/2\.0\/TCP /);
+    await cam.waitFor('ACK');
+    const { stream } = start.body.stream;
+    expect(await sessionUntil(stream, (s) => s?.state === 'live')).toMatchObject({ state: 'live', deviceId: cam.id });
+    const stop = await gbApi<{ status: number }>(svc, `/devices/${cam.id}/live/${start.body.callId}`, { method: 'DELETE' });
+    expect(stop.status, stop.text).toBe(200);
+    expect((await cam.waitFor('BYE')).header('call-id')).toBe(start.body.callId);
+    expect(zlm.servers.has(stream)).toBe(false);
   });
 
   it('TCP-passive media: tcp_mode 1, TCP/RTP/AVP with a=setup:passive, RTP over TCP (RFC 4571) turns the stream live', async () => {
