@@ -118,7 +118,9 @@ async function run(t: Target, clients: SipWsClient[]): Promise<Sample> {
   for (const [k, v] of b) {
     const d = v.ticks - (a.get(k)?.ticks ?? 0);
     total += d;
-    byThread.set(v.comm, (byThread.get(v.comm) ?? 0) + (d * TICK_US) / lat.length);
+    // Threads by process (the harness runs wrangler's dev proxy and the Worker in their own workerd) and name.
+    const name = process.env.PROBE_TIDS ? `p${t.pids.indexOf(Number(k.split("/")[0]))}:${k}` : `p${t.pids.indexOf(Number(k.split("/")[0]))}:${v.comm}`;
+    byThread.set(name, (byThread.get(name) ?? 0) + (d * TICK_US) / lat.length);
   }
   lat.sort((x, y) => x - y);
   return { regs: lat.length, regsPerSec: lat.length / elapsed, p50Ms: lat[Math.floor(lat.length / 2)]!, usPerReg: (total * TICK_US) / lat.length, byThread };

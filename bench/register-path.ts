@@ -5,18 +5,22 @@
  *
  *   npx tsx bench/register-path.ts                              # this tree
  *   npx tsx bench/register-path.ts --root /tmp/perf-base,.      # another tree (its src/) and this one
+ *   npx tsx bench/register-path.ts --root /tmp/perf-base,. --alloc  # bytes allocated per registration instead
  *
  * The flow's steps are those of `FlowObject.webSocketMessage` (src/objects/flow-object.ts): `decideFrame`,
  * `onRequest`, the answer counted and encoded, then the counters settled and the attachment flushed, with the
  * object's own parts (attachment cache, leases, counters, nonce window, trace check). The WebSocket is a
  * stand-in: `send` keeps the frame, and `serializeAttachment` is V8's serializer (`v8.serialize`, what the
  * runtime's structured clone does). The client's work (digest, parse of the answers) is outside the timed
- * part. What it leaves out is the runtime's own cost per event, which bench/cpu-probe.ts measures.
+ * part. What it leaves out is the runtime's own cost per event, which bench/cpu-probe.ts measures. With
+ * `--alloc`: the bytes the flow's code allocates per registration in V8's young generation (the growth of
+ * new space across its two messages, the median of many registrations, those with a scavenge left out, less
+ * what the reading itself allocates): what feeds the GC, and steadier than time on a shared machine.
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { serialize as v8serialize, deserialize as v8deserialize } from 'node:v8';
+import { getHeapSpaceStatistics, serialize as v8serialize, deserialize as v8deserialize } from 'node:v8';
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { summarize } from './stats.js';
@@ -27,6 +31,8 @@ const arg = (name: string, dflt: string) => argv.find((_, i) => argv[i - 1] === 
 const roots = arg('root', '.').split(',');
 const rounds = Number(arg('rounds', '12'));
 const perRound = Number(arg('registrations', '3000'));
+const alloc = argv.includes('--alloc');
+const newSpace = () => getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')!.space_used_size;
 
 // Modules on this path import values (a shard name, a class to extend) from files that also import
 // `cloudflare:workers`; in Node that module is an empty stand-in.
@@ -122,37 +128,65 @@ async function flowOf(root: string) {
   });
   const ha1 = lease.account.ha1;
   const ha2 = md5(`REGISTER:sip:${DOMAIN}`);
-  /** One registration; returns the µs spent in the flow's code. */
+  /** One registration; returns the µs spent in the flow's code (with `--alloc`, the bytes it allocated). */
+  const clock = alloc ? newSpace : () => performance.now() * 1000;
   return () => {
     const first = text(null);
-    let t = performance.now();
+    let t = clock();
     message(first);
-    let spent = performance.now() - t;
+    let spent = clock() - t;
     const challenge = String(ws.sent);
     const nonce = /nonce="([^"]+)"/.exec(challenge)![1]!;
     const cnonce = randomBytes(8).toString('hex');
     const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`);
     const second = text(`Digest username="${USER}", realm="${DOMAIN}", nonce="${nonce}", uri="sip:${DOMAIN}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`);
-    t = performance.now();
+    t = clock();
     message(second);
-    spent += performance.now() - t;
+    spent += clock() - t;
     if (!String(ws.sent).startsWith('SIP/2.0 200')) throw new Error(`expected 200: ${String(ws.sent).split('\r\n')[0]}`);
-    return spent * 1000;
+    return spent;
   };
 }
 
 const flows = await Promise.all(roots.map(flowOf));
 const out = roots.map(() => [] as number[]);
 for (const f of flows) for (let i = 0; i < 2000; i++) f(); // warm-up
-for (let r = 0; r < rounds; r++) {
-  for (let k = 0; k < flows.length; k++) {
-    const i = (r + k) % flows.length;
-    let us = 0;
-    for (let n = 0; n < perRound; n++) us += flows[i]!();
-    out[i]!.push(us / perRound);
+const heapProfile = arg('heap-profile', '');
+if (heapProfile) {
+  // Where the flow's code allocates: V8's sampling heap profiler, collected objects included.
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  for (let i = 0; i < perRound; i++) flows[0]!();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(heapProfile, JSON.stringify(profile));
+  console.log(`heap profile of ${perRound} registrations (client included) in ${heapProfile}`);
+} else if (alloc) {
+  // What two readings with nothing between them allocate.
+  const empty: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const a = newSpace();
+    empty.push(newSpace() - a);
   }
-}
-for (let i = 0; i < roots.length; i++) {
-  const s = summarize(out[i]!);
-  console.log(`${roots[i]}: ${s.min.toFixed(2)} µs per registration, min of ${rounds} rounds (median ${s.median.toFixed(2)}, max ${s.max.toFixed(2)})`);
+  const base = 2 * summarize(empty.filter((d) => d >= 0)).median;
+  for (let i = 0; i < flows.length; i++) {
+    const ds = Array.from({ length: perRound }, () => flows[i]!()).filter((d) => d >= 0);
+    const s = summarize(ds);
+    console.log(`${roots[i]}: ${Math.round(s.median - base)} bytes allocated per registration (median of ${ds.length}; readings' own ${base} taken off)`);
+  }
+} else {
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < flows.length; k++) {
+      const i = (r + k) % flows.length;
+      let us = 0;
+      for (let n = 0; n < perRound; n++) us += flows[i]!();
+      out[i]!.push(us / perRound);
+    }
+  }
+  for (let i = 0; i < roots.length; i++) {
+    const s = summarize(out[i]!);
+    console.log(`${roots[i]}: ${s.min.toFixed(2)} µs per registration, min of ${rounds} rounds (median ${s.median.toFixed(2)}, max ${s.max.toFixed(2)})`);
+  }
 }
