@@ -67,11 +67,12 @@ export function verifyLease(lease: Lease, credentials: DigestCredentials, algori
 
 /** Contact values of a 200: the flow's bindings and the other flows' contacts still live, with expires. */
 export function leaseContacts(lease: Lease, now: number): string[] {
-  const own = lease.bindings.map((b) => `${b.contact};expires=${remainingSeconds(b, now)}`);
-  const others = lease.others
-    .filter((o) => now < o.expiresAt + EXPIRY_GRACE_MS)
-    .map((o) => `${o.contact};expires=${Math.max(0, Math.ceil((o.expiresAt - now) / 1000))}`);
-  return [...own, ...others];
+  const out: string[] = [];
+  for (const b of lease.bindings) out.push(`${b.contact};expires=${remainingSeconds(b, now)}`);
+  for (const o of lease.others) {
+    if (now < o.expiresAt + EXPIRY_GRACE_MS) out.push(`${o.contact};expires=${Math.max(0, Math.ceil((o.expiresAt - now) / 1000))}`);
+  }
+  return out;
 }
 
 /**
@@ -86,14 +87,19 @@ export function refreshLocally(lease: Lease, req: RegisterRequest, policy: Regis
   if (!applied.ok) return { kind: 'error', error: applied.error };
   const next = applied.value.bindings;
   if (next.length !== lease.bindings.length) return ask('contacts changed');
+  // Loops, not closures: this runs on every refresh.
+  const bindings: Binding[] = [];
+  let expires = 0;
   for (const b of next) {
-    const before = lease.bindings.find((o) => o.key === b.key);
+    let before: Binding | undefined;
+    for (const o of lease.bindings) if (o.key === b.key) { before = o; break; }
     if (!before || !sameReachability(before, b)) return ask('contacts changed');
     if (b.expiresAt > lease.horizon) return ask('past the horizon');
+    const held = { ...b, heldUntil: lease.horizon };
+    bindings.push(held);
+    expires = Math.max(expires, remainingSeconds(held, now));
   }
-  const bindings = next.map((b) => ({ ...b, heldUntil: lease.horizon }));
   const updated: Lease = { ...lease, bindings };
-  const expires = Math.max(...bindings.map((b) => remainingSeconds(b, now)));
   return { kind: 'local', lease: updated, contacts: leaseContacts(updated, now), expires };
 }
 
