@@ -67,12 +67,15 @@ export async function startFloor(): Promise<FloorWorker> {
   return { ws: `${url.href.replace(/\/$/, '').replace(/^http/, 'ws')}/sip`, close: () => server.close() };
 }
 
-/** Start the Worker from ./wrangler.toml on a free port with benchmark secrets. */
-export async function startWorker(): Promise<LocalWorker> {
+/**
+ * Start the Worker from ./wrangler.toml (or `configPath`, another tree's, for A/B probes such as
+ * bench/cpu-probe.ts) on a free port with benchmark secrets.
+ */
+export async function startWorker(configPath = './wrangler.toml'): Promise<LocalWorker> {
   benchEnv();
   const server = createTestHarness({
     workers: [{
-      configPath: './wrangler.toml',
+      configPath,
       secrets: {
         ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NONCE_SECRET: 'bench-nonce-secret', BRIDGE_TOKEN: BENCH_BRIDGE_TOKEN,
         // Lift the per-connection message limit (default 50/s, burst 200): we measure capacity, not policy.

@@ -16,14 +16,18 @@ import { detached } from '../sip/memo.js';
 /** Nonces one flow remembers before it forgets the least recently used one. */
 export const NONCE_WINDOW_SIZE = 1024;
 
-interface Seen {
-  nc: number;
-  issuedAt: number;
-}
-
 /** Accepted nonce counts since `startedAt`. */
 export class NonceCounts {
-  private readonly seen = new Map<string, Seen>();
+  /**
+   * The slot of each remembered nonce, least recently used first. A slot's count and issue time are numbers
+   * in typed arrays, so a remembered nonce is one string and one map entry: under load a full window is a
+   * thousand entries per flow, and every object in it is marked again by each major GC.
+   */
+  private readonly slots = new Map<string, number>();
+  private counts = new Float64Array(4);
+  private issued = new Float64Array(4);
+  private readonly free: number[] = [];
+  private used = 0;
   private floor: number;
 
   /**
@@ -40,34 +44,54 @@ export class NonceCounts {
    * nonce the window cannot vouch for (answer with a fresh challenge, `stale=true`).
    */
   accept(nonce: string, issuedAt: number, nc: number, now: number): boolean {
-    const prev = this.seen.get(nonce);
-    if (prev === undefined && issuedAt < this.floor) return false;
-    if (!acceptNonceCount(prev?.nc, nc)) return false;
+    const slot = this.slots.get(nonce);
+    if (slot === undefined && issuedAt < this.floor) return false;
+    if (!acceptNonceCount(slot === undefined ? undefined : this.counts[slot], nc)) return false;
     // A nonce read from a request is a slice of its text: as a key it would keep the message alive for minutes.
-    if (prev === undefined) {
-      this.seen.set(detached(nonce), { nc, issuedAt });
+    if (slot === undefined) {
+      const s = this.take();
+      this.counts[s] = nc;
+      this.issued[s] = issuedAt;
+      this.slots.set(detached(nonce), s);
     } else {
-      this.seen.delete(nonce); // re-inserted last: the map's order is least recently used first
-      prev.nc = nc;
-      this.seen.set(detached(nonce), prev);
+      this.slots.delete(nonce); // re-inserted last: the map's order is least recently used first
+      this.counts[slot] = nc;
+      this.slots.set(detached(nonce), slot);
     }
     this.evict(now);
     return true;
   }
 
+  /** A free slot, the arrays grown (doubled) when every one is taken. */
+  private take(): number {
+    const s = this.free.pop();
+    if (s !== undefined) return s;
+    if (this.used === this.counts.length) {
+      const counts = new Float64Array(this.used * 2);
+      const issued = new Float64Array(this.used * 2);
+      counts.set(this.counts);
+      issued.set(this.issued);
+      this.counts = counts;
+      this.issued = issued;
+    }
+    return this.used++;
+  }
+
   /** Amortised: one expired count goes per use; over the size, the least recently used go and the floor rises. */
   private evict(now: number): void {
-    for (const [nonce, s] of this.seen) {
-      const expired = s.issuedAt + this.lifetimeMs < now;
-      if (!expired && this.seen.size <= this.size) return;
-      this.seen.delete(nonce);
-      if (!expired) this.floor = Math.max(this.floor, s.issuedAt + 1);
-      else if (this.seen.size <= this.size) return;
+    for (const [nonce, s] of this.slots) {
+      const issuedAt = this.issued[s]!;
+      const expired = issuedAt + this.lifetimeMs < now;
+      if (!expired && this.slots.size <= this.size) return;
+      this.slots.delete(nonce);
+      this.free.push(s);
+      if (!expired) this.floor = Math.max(this.floor, issuedAt + 1);
+      else if (this.slots.size <= this.size) return;
     }
   }
 
   /** Nonces currently remembered. */
   get count(): number {
-    return this.seen.size;
+    return this.slots.size;
   }
 }

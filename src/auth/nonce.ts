@@ -43,20 +43,25 @@ function encode(bytes: Uint8Array): string {
 }
 
 /** Inverse of {@link encode}; `null` on any character outside the base64url alphabet. */
-function decode(s: string): Uint8Array | null {
-  const out = new Uint8Array((s.length / 4) * 3);
+/** The raw bytes of a nonce being created or checked (used synchronously, so one buffer serves every call). */
+const RAW = new Uint8Array(RAW_BYTES);
+const RAW_SIGNED = RAW.subarray(0, SIGNED_BYTES);
+const RAW_MAC = RAW.subarray(SIGNED_BYTES);
+
+/** Decode a nonce of {@link NONCE_LENGTH} characters into {@link RAW}; false when a character is not ours. */
+function decode(s: string): boolean {
   for (let i = 0, o = 0; i < s.length; i += 4, o += 3) {
     let n = 0;
     for (let j = 0; j < 4; j++) {
       const v = DECODE[s.charCodeAt(i + j)] ?? -1;
-      if (v < 0) return null;
+      if (v < 0) return false;
       n = (n << 6) | v;
     }
-    out[o] = n >>> 16;
-    out[o + 1] = (n >>> 8) & 255;
-    out[o + 2] = n & 255;
+    RAW[o] = n >>> 16;
+    RAW[o + 1] = (n >>> 8) & 255;
+    RAW[o + 2] = n & 255;
   }
-  return out;
+  return true;
 }
 
 function writeUint48(out: Uint8Array, n: number): void {
@@ -75,8 +80,7 @@ function readUint48(raw: Uint8Array): number {
  */
 export function nonceIssuedAt(nonce: string): number | null {
   if (nonce.length !== NONCE_LENGTH) return null;
-  const raw = decode(nonce);
-  return raw === null ? null : readUint48(raw);
+  return decode(nonce) ? readUint48(RAW) : null;
 }
 
 const UTF8 = new TextEncoder();
@@ -103,10 +107,12 @@ function signerFor(secret: Uint8Array, scope: string): HmacSha256 {
 
 /** The full tag of one nonce, before truncation. */
 const tag = new Uint8Array(32);
+const TAG_MAC = tag.subarray(0, NONCE_MAC_BYTES);
 
 /** HMAC-SHA256(secret, CONTEXT ‖ scope ‖ 0x00 ‖ signed), truncated to {@link NONCE_MAC_BYTES}, in a shared array. */
 function sign(secret: Uint8Array, scope: string, signed: Uint8Array): Uint8Array {
-  return signerFor(secret, scope).mac(signed, tag).subarray(0, NONCE_MAC_BYTES);
+  signerFor(secret, scope).mac(signed, tag);
+  return TAG_MAC;
 }
 
 /**
@@ -116,11 +122,10 @@ function sign(secret: Uint8Array, scope: string, signed: Uint8Array): Uint8Array
  */
 export function createNonce(secret: Uint8Array, nowMs: number, random: Uint8Array, scope: string): string {
   if (random.length < NONCE_RANDOM_BYTES) throw new RangeError(`createNonce needs ${NONCE_RANDOM_BYTES} random bytes`);
-  const raw = new Uint8Array(RAW_BYTES);
-  writeUint48(raw, Math.max(0, Math.floor(nowMs)));
-  raw.set(random.subarray(0, NONCE_RANDOM_BYTES), TIME_BYTES);
-  raw.set(sign(secret, scope, raw.subarray(0, SIGNED_BYTES)), SIGNED_BYTES);
-  return encode(raw);
+  writeUint48(RAW, Math.max(0, Math.floor(nowMs)));
+  for (let i = 0; i < NONCE_RANDOM_BYTES; i++) RAW[TIME_BYTES + i] = random[i]!;
+  RAW_MAC.set(sign(secret, scope, RAW_SIGNED));
+  return encode(RAW);
 }
 
 /** Outcome of {@link checkNonce}. */
@@ -134,11 +139,10 @@ export type NonceStatus = 'valid' | 'stale' | 'invalid';
  */
 export function checkNonce(secret: Uint8Array, nonce: string, nowMs: number, ttlMs: number, scope: string): NonceStatus {
   if (nonce.length !== NONCE_LENGTH) return 'invalid';
-  const raw = decode(nonce);
-  if (raw === null) return 'invalid';
-  const mac = sign(secret, scope, raw.subarray(0, SIGNED_BYTES));
-  if (!timingSafeEqualBytes(mac, raw.subarray(SIGNED_BYTES))) return 'invalid';
-  const issuedMs = readUint48(raw);
+  if (!decode(nonce)) return 'invalid';
+  const mac = sign(secret, scope, RAW_SIGNED);
+  if (!timingSafeEqualBytes(mac, RAW_MAC)) return 'invalid';
+  const issuedMs = readUint48(RAW);
   if (issuedMs > nowMs + NONCE_CLOCK_SKEW_MS) return 'invalid';
   return nowMs - issuedMs > ttlMs ? 'stale' : 'valid';
 }

@@ -11,7 +11,7 @@ import type { DigestAlgorithm } from '../auth/digest.js';
 import { verifyDigest } from '../auth/digest.js';
 import type { DigestCredentials } from '../sip/auth-header.js';
 import type { SipError } from '../sip/errors.js';
-import { EXPIRY_GRACE_MS, remainingSeconds, sameReachability, type Binding } from './bindings.js';
+import { EXPIRY_GRACE_MS, needsWrite, remainingSeconds, sameReachability, type Binding } from './bindings.js';
 import { applyRegister, type RegisterRequest, type RegistrarPolicy } from './register.js';
 
 /** The part of the account a lease carries: one HA1, for the algorithm the device authenticated with. */
@@ -67,11 +67,12 @@ export function verifyLease(lease: Lease, credentials: DigestCredentials, algori
 
 /** Contact values of a 200: the flow's bindings and the other flows' contacts still live, with expires. */
 export function leaseContacts(lease: Lease, now: number): string[] {
-  const own = lease.bindings.map((b) => `${b.contact};expires=${remainingSeconds(b, now)}`);
-  const others = lease.others
-    .filter((o) => now < o.expiresAt + EXPIRY_GRACE_MS)
-    .map((o) => `${o.contact};expires=${Math.max(0, Math.ceil((o.expiresAt - now) / 1000))}`);
-  return [...own, ...others];
+  const out: string[] = [];
+  for (const b of lease.bindings) out.push(`${b.contact};expires=${remainingSeconds(b, now)}`);
+  for (const o of lease.others) {
+    if (now < o.expiresAt + EXPIRY_GRACE_MS) out.push(`${o.contact};expires=${Math.max(0, Math.ceil((o.expiresAt - now) / 1000))}`);
+  }
+  return out;
 }
 
 /**
@@ -86,15 +87,40 @@ export function refreshLocally(lease: Lease, req: RegisterRequest, policy: Regis
   if (!applied.ok) return { kind: 'error', error: applied.error };
   const next = applied.value.bindings;
   if (next.length !== lease.bindings.length) return ask('contacts changed');
+  // Loops, not closures: this runs on every refresh.
+  const bindings: Binding[] = [];
+  let expires = 0;
   for (const b of next) {
-    const before = lease.bindings.find((o) => o.key === b.key);
+    let before: Binding | undefined;
+    for (const o of lease.bindings) if (o.key === b.key) { before = o; break; }
     if (!before || !sameReachability(before, b)) return ask('contacts changed');
     if (b.expiresAt > lease.horizon) return ask('past the horizon');
+    const held = { ...b, heldUntil: lease.horizon };
+    bindings.push(held);
+    expires = Math.max(expires, remainingSeconds(held, now));
   }
-  const bindings = next.map((b) => ({ ...b, heldUntil: lease.horizon }));
   const updated: Lease = { ...lease, bindings };
-  const expires = Math.max(...bindings.map((b) => remainingSeconds(b, now)));
   return { kind: 'local', lease: updated, contacts: leaseContacts(updated, now), expires };
+}
+
+/**
+ * Whether `next` must be written over the lease as the flow's attachment last kept it (`written`), for the
+ * same reason and by the same rule as the AOR's rows (`needsWrite`): a refresh that moves each expiry later
+ * by less than half the grace is written behind. After a hibernation the kept expiry is then at most that
+ * much early, and the flow still counts the binding live until at least its real expiry plus half the grace
+ * (`holdsLiveBinding`), so no delivery to a live binding is refused. The kept CSeq may lag too; a request
+ * replayed across the hibernation is refused by its nonce (`stale=true`). Anything else (a new grant, other
+ * contacts, a horizon, a keepalive) is written at once.
+ */
+export function leaseNeedsWrite(written: Lease | undefined, next: Lease): boolean {
+  if (written === undefined || written.horizon !== next.horizon || written.account !== next.account
+    || written.others !== next.others || written.device !== next.device || written.bindings.length !== next.bindings.length) return true;
+  for (let i = 0; i < next.bindings.length; i++) {
+    const b = next.bindings[i]!;
+    const stored = written.bindings[i]!.key === b.key ? written.bindings[i] : written.bindings.find((o) => o.key === b.key);
+    if (needsWrite(stored, b)) return true;
+  }
+  return false;
 }
 
 /** Whether one of the flow's bindings is still within its interval plus the grace. */

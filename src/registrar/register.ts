@@ -46,8 +46,18 @@ export interface RegisterOutcome {
 
 const MAX_DELTA = 4294967295;
 
+/** Whether `text` is 1 to 10 ASCII digits (what `/^\d{1,10}$/` matches), read without a regular expression. */
+function isDelta(text: string): boolean {
+  if (text.length === 0 || text.length > 10) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function parseDelta(text: string, what: string): Result<number, SipError> {
-  if (!/^\d{1,10}$/.test(text)) return fail(new SipError(400, `Invalid ${what}`));
+  if (!isDelta(text)) return fail(new SipError(400, `Invalid ${what}`));
   const n = Number(text);
   return n > MAX_DELTA ? fail(new SipError(400, `Invalid ${what}`)) : ok(n);
 }
@@ -121,7 +131,9 @@ export function applyRegister(
   policy: RegistrarPolicy,
   now: number,
 ): Result<RegisterOutcome, SipError> {
-  let bindings = current.filter((b) => isLive(b, now));
+  // Loops, not closures: a leased refresh runs this on every REGISTER.
+  let bindings: Binding[] = [];
+  for (const b of current) if (isLive(b, now)) bindings.push(b);
   let changed = bindings.length !== current.length;
   if (req.contacts.length === 0) return ok({ bindings, changed });
 
@@ -157,9 +169,11 @@ export function applyRegister(
     }
     expires = Math.min(expires, policy.maxExpires);
     const { uriText, key, instanceId, regId, contact } = factsOf(c);
-    const existing = bindings.find((b) => sameBinding(b, key, uriText));
+    let at = -1;
+    for (let i = 0; i < bindings.length; i++) if (sameBinding(bindings[i]!, key, uriText)) { at = i; break; }
+    const existing = at < 0 ? undefined : bindings[at]!;
     if (existing && outOfOrder(existing, req)) return fail(new SipError(500, 'Out of Order Request'));
-    bindings = bindings.filter((b) => b !== existing);
+    if (at >= 0) bindings.splice(at, 1);
     if (expires === 0) {
       changed ||= existing !== undefined;
       continue;

@@ -30,6 +30,22 @@ export function headerKey(name: string): string {
 }
 
 /**
+ * Keys of the names code writes (`append('Via', …)`, `set('Content-Length', …)`): nearly always the same few
+ * literals, so their keys are kept instead of lower-casing a new string for every header of every message.
+ * Bounded; a name is kept by its own copy, never by a slice of a message.
+ */
+const WRITTEN_KEYS = new Map<string, string>();
+
+function writtenKey(name: string): string {
+  let key = WRITTEN_KEYS.get(name);
+  if (key === undefined) {
+    key = headerKey(name);
+    if (WRITTEN_KEYS.size < 256) WRITTEN_KEYS.set((' ' + name).slice(1), key);
+  }
+  return key;
+}
+
+/**
  * Headers whose value is a comma-separated list (RFC 3261 §7.3.1), so that
  * `Via: a, b` and two `Via` lines mean the same thing. Authorization-style
  * headers are not lists: their commas separate parameters.
@@ -140,22 +156,22 @@ export class SipHeaders {
 
   /** Add a line after all others. */
   append(name: string, value: string): this {
-    this.fields.push({ name, key: headerKey(name), value });
+    this.fields.push({ name, key: writtenKey(name), value });
     return this;
   }
 
   /** Add a line before the first line of the same name (or at the top). Used for Via and Record-Route. */
   prepend(name: string, value: string): this {
-    const key = headerKey(name);
-    const at = this.fields.findIndex((f) => f.key === key);
+    const key = writtenKey(name);
+    const at = this.#indexOf(key);
     this.fields.splice(at < 0 ? 0 : at, 0, { name, key, value });
     return this;
   }
 
   /** Replace every line of that name with one line (appended where the first one stood). */
   set(name: string, value: string): this {
-    const key = headerKey(name);
-    const at = this.fields.findIndex((f) => f.key === key);
+    const key = writtenKey(name);
+    const at = this.#indexOf(key);
     if (at < 0) return this.append(name, value);
     this.fields[at] = { name, key, value };
     for (let i = this.fields.length - 1; i > at; i--) if (this.fields[i]!.key === key) this.fields.splice(i, 1);
@@ -174,8 +190,7 @@ export class SipHeaders {
    * splitting a comma-joined line if needed. Returns the removed entry.
    */
   shift(name: string): string | undefined {
-    const key = headerKey(name);
-    const at = this.fields.findIndex((f) => f.key === key);
+    const at = this.#indexOf(headerKey(name));
     if (at < 0) return undefined;
     const field = this.fields[at]!;
     const parts = splitList(field.value);
@@ -183,6 +198,13 @@ export class SipHeaders {
     if (parts.length === 0) this.fields.splice(at, 1);
     else field.value = parts.join(', ');
     return first;
+  }
+
+  /** Index of the first line with that key, or -1 (a loop: no closure per call). */
+  #indexOf(key: string): number {
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) if (fields[i]!.key === key) return i;
+    return -1;
   }
 
   /** Deep copy. */

@@ -67,22 +67,30 @@ const TAG_SEED = 0x050c5d1f;
  * Call-ID `|` From tag `|` top Via branch, computed in one pass without building that key.
  */
 export function deterministicTag(req: SipRequest): string {
-  const parts = [req.headers.get('call-id') ?? '', rawParam(req.headers.get('from'), 'tag'), rawParam(req.headers.get('via'), 'branch')];
-  let a = FNV_OFFSET;
-  let b = TAG_SEED;
-  for (let p = 0; p < 3; p++) {
-    if (p > 0) {
-      a = fnv1aStep(a, 0x7c /* | */);
-      b = fnv1aStep(b, 0x7c);
-    }
-    const s = parts[p]!;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = fnv1aStep(a, c);
-      b = fnv1aStep(b, c);
-    }
+  ha = FNV_OFFSET;
+  hb = TAG_SEED;
+  mix(req.headers.get('call-id') ?? '');
+  mix('|');
+  mix(rawParam(req.headers.get('from'), 'tag'));
+  mix('|');
+  mix(rawParam(req.headers.get('via'), 'branch'));
+  return hex8(ha) + hex8(hb);
+}
+
+/** The two hash states of {@link deterministicTag} while it runs (no array or closure per tag). */
+let ha = 0;
+let hb = 0;
+
+function mix(s: string): void {
+  let a = ha;
+  let b = hb;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = fnv1aStep(a, c);
+    b = fnv1aStep(b, c);
   }
-  return hex8(a) + hex8(b);
+  ha = a;
+  hb = b;
 }
 
 /**
@@ -110,7 +118,7 @@ export function createResponse(req: SipRequest, status: number, options: Respons
       if (f.key !== key) continue;
       // §8.2.6.2: the UAS MUST add a tag to the To header (except for 100 Trying).
       const value = key === 'to' && status > 100 ? withToTag(f.value, req, options) : f.value;
-      headers.append(name, value);
+      headers.fields.push({ name, key, value });
       if (key !== 'via') break;
     }
   }

@@ -41,16 +41,22 @@ export interface ResponseEssentials {
 
 /**
  * The single value of a header that the grammar allows once (RFC 3261 §20: Call-ID, CSeq, From, To,
- * Max-Forwards), or a reason: absent, or repeated (RFC 4475 §3.3.8), even with the same value.
+ * Max-Forwards), or a reason: absent, or repeated (RFC 4475 §3.3.8), even with the same value. `name` is
+ * the header's name as the reason writes it; its key is its lower case (none of these has a compact form
+ * that differs, and the parser keys compact forms by their full names).
  */
-function single(headers: SipHeaders, name: string): string | null | { error: string } {
-  const all = headers.getAll(name);
-  if (all.length > 1) return { error: `Multiple ${name} values` };
-  return all[0] ?? null;
+function single(headers: SipHeaders, name: string, key: string): string | null | { error: string } {
+  let found: string | null = null;
+  for (const f of headers.fields) {
+    if (f.key !== key) continue;
+    if (found !== null) return { error: `Multiple ${name} values` };
+    found = f.value;
+  }
+  return found;
 }
 
-function required(headers: SipHeaders, name: string): Result<string> {
-  const v = single(headers, name);
+function required(headers: SipHeaders, name: string, key: string): Result<string> {
+  const v = single(headers, name, key);
   if (v === null || v === '') return fail(`Missing ${name}`);
   if (typeof v !== 'string') return fail(v.error);
   return ok(v);
@@ -71,7 +77,7 @@ export function parseVias(headers: SipHeaders): Result<Via[]> {
 }
 
 function parseMaxForwards(headers: SipHeaders): Result<number | null> {
-  const v = single(headers, 'Max-Forwards');
+  const v = single(headers, 'Max-Forwards', 'max-forwards');
   if (v === null) return ok(null);
   if (typeof v !== 'string') return fail(v.error);
   // RFC 3261 §20.22: 1*DIGIT, 0-255; leading zeros are legal (RFC 4475 §3.1.1.1).
@@ -81,13 +87,13 @@ function parseMaxForwards(headers: SipHeaders): Result<number | null> {
 
 function checkRequest(req: SipRequest): Result<RequestEssentials> {
   const h = req.headers;
-  const callId = required(h, 'Call-ID');
+  const callId = required(h, 'Call-ID', 'call-id');
   if (!callId.ok) return callId;
-  const fromText = required(h, 'From');
+  const fromText = required(h, 'From', 'from');
   if (!fromText.ok) return fromText;
-  const toText = required(h, 'To');
+  const toText = required(h, 'To', 'to');
   if (!toText.ok) return toText;
-  const cseqText = required(h, 'CSeq');
+  const cseqText = required(h, 'CSeq', 'cseq');
   if (!cseqText.ok) return cseqText;
   const vias = parseVias(h);
   if (!vias.ok) return vias;
@@ -120,16 +126,16 @@ export function validateRequest(req: SipRequest): Result<RequestEssentials, SipE
 
 /** Check what a response needs to be matched; a response that fails is dropped, so the reason is a string. */
 export function validateResponse(res: SipResponse): Result<ResponseEssentials, string> {
-  const callId = required(res.headers, 'Call-ID');
+  const callId = required(res.headers, 'Call-ID', 'call-id');
   if (!callId.ok) return callId;
-  const cseqText = required(res.headers, 'CSeq');
+  const cseqText = required(res.headers, 'CSeq', 'cseq');
   if (!cseqText.ok) return cseqText;
   const cseq = parseCSeq(cseqText.value);
   if (!cseq.ok) return fail(`Malformed CSeq: ${cseq.error}`);
   const vias = parseVias(res.headers);
   if (!vias.ok) return vias;
-  for (const name of ['From', 'To']) {
-    const v = required(res.headers, name);
+  for (const [name, key] of [['From', 'from'], ['To', 'to']] as const) {
+    const v = required(res.headers, name, key);
     if (!v.ok) return v;
   }
   return ok({ vias: vias.value, cseq: cseq.value, callId: callId.value });

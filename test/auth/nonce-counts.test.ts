@@ -46,4 +46,17 @@ describe('NonceCounts', () => {
     expect(w.accept('n0', WOKE, 3, WOKE + 14)).toBe(true);
     expect(w.accept('n9', WOKE + 9, 1, WOKE + 15)).toBe(true);
   });
+
+  it('keeps every count apart while it grows to its size and reuses the room of forgotten nonces', () => {
+    const w = new NonceCounts(WOKE, TTL, 100);
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 0; i < 250; i++) expect(w.accept(`n${i}`, WOKE + i, round, WOKE + 1000)).toBe(round === 1 || i >= 150);
+      expect(w.count).toBe(100);
+    }
+    // The last hundred are held at nc 3: a replay of that count is refused, the next one accepted.
+    for (let i = 150; i < 250; i++) {
+      expect(w.accept(`n${i}`, WOKE + i, 3, WOKE + 1001)).toBe(false);
+      expect(w.accept(`n${i}`, WOKE + i, 4, WOKE + 1001)).toBe(true);
+    }
+  });
 });

@@ -26,11 +26,14 @@ function request(vias: string[]): SipRequest {
   return m.value;
 }
 
-/** Stamp the top Via of `req` as the flow does. */
+/** Stamp the top Via of `req` as the flow does; the top Via as it now reads. */
 function stamp(req: SipRequest, flow: Flow): Via {
   const top = parseVia(req.headers.values('via')[0]!);
   if (!top.ok) throw new Error(top.error);
-  return stampReceived(req, top.value, flow);
+  stampReceived(req, top.value, flow);
+  const stamped = parseVia(req.headers.values('via')[0]!);
+  if (!stamped.ok) throw new Error(stamped.error);
+  return stamped.value;
 }
 
 /** The parameters of the request's top Via as it now reads. */
