@@ -39,8 +39,6 @@ const LEASE_BUDGET_BYTES = 12_288;
 export class AttachmentCache {
   readonly #cache = new WeakMap<WebSocket, FlowAttachment>();
   readonly #dirty = new Set<WebSocket>();
-  /** The attachment as the runtime last got it (or gave it, on wake): what a hibernation would keep. */
-  readonly #written = new WeakMap<WebSocket, FlowAttachment>();
 
   /** The socket's attachment, or null for a socket that has none (never accepted by us). */
   get(ws: WebSocket): FlowAttachment | null {
@@ -51,25 +49,14 @@ export class AttachmentCache {
       // Attachments written before leases existed lack the newer fields.
       att = { flow: raw.flow, aors: raw.aors ?? [], leases: raw.leases ?? {}, metrics: raw.metrics ?? null, liveness: raw.liveness ?? null, trace: raw.trace ?? null };
       this.#cache.set(ws, att);
-      this.#written.set(ws, att);
     }
     return att;
   }
 
-  /**
-   * Replace the attachment in memory; the runtime gets it at the next {@link flush}. With `persist` false the
-   * change is written behind: only along with the next change that must be kept (callers say why a
-   * hibernation may lose it). Attachments are replaced, never changed in place, so {@link written} stays
-   * what the runtime holds.
-   */
-  set(ws: WebSocket, att: FlowAttachment, persist = true): void {
+  /** Replace the attachment in memory; the runtime gets it at the next {@link flush}. */
+  set(ws: WebSocket, att: FlowAttachment): void {
     this.#cache.set(ws, att);
-    if (persist) this.#dirty.add(ws);
-  }
-
-  /** The attachment as last written to the runtime (what a hibernation now would keep), or undefined. */
-  written(ws: WebSocket): FlowAttachment | undefined {
-    return this.#written.get(ws);
+    this.#dirty.add(ws);
   }
 
   /** Whether the attachment changed since it was last written. */
@@ -82,10 +69,7 @@ export class AttachmentCache {
     for (const ws of this.#dirty) {
       const att = this.#cache.get(ws);
       try {
-        if (att) {
-          ws.serializeAttachment(att);
-          this.#written.set(ws, att);
-        }
+        if (att) ws.serializeAttachment(att);
       } catch {
         // the socket closed meanwhile: nothing to keep
       }

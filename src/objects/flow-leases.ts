@@ -6,7 +6,7 @@
  */
 import type { GbConfig } from '../config.js';
 import { livenessTimeoutMs } from '../gb28181/device.js';
-import { applyLeaseUpdate, holdsLiveBinding, leaseNeedsWrite, type Lease, type LeaseUpdate } from '../registrar/lease.js';
+import { applyLeaseUpdate, holdsLiveBinding, type Lease, type LeaseUpdate } from '../registrar/lease.js';
 import { isBridged } from '../transport/flow.js';
 import { livenessFrame } from '../transport/liveness.js';
 import type { FlowView } from './aor-leases.js';
@@ -21,10 +21,7 @@ export class FlowLeases {
     return this.attachments.get(ws)?.leases[aor] ?? null;
   }
 
-  /**
-   * Keep (or, with null, drop) the lease for `aor`. Reads the attachment fresh: requests run concurrently. A
-   * refresh that moves the expiries by less than half the grace is written behind (`leaseNeedsWrite`).
-   */
+  /** Keep (or, with null, drop) the lease for `aor`. Reads the attachment fresh: requests run concurrently. */
   set(ws: WebSocket, aor: string, lease: Lease | null): void {
     const att = this.attachments.get(ws);
     if (!att || (lease === null && !(aor in att.leases))) return;
@@ -34,8 +31,7 @@ export class FlowLeases {
     const sameShape = before !== undefined && lease !== null && before.bindings.length === lease.bindings.length && before.others.length === lease.others.length;
     if (lease && (sameShape || AttachmentCache.fits(att, lease))) leases[aor] = lease;
     else delete leases[aor];
-    const kept = leases[aor];
-    this.attachments.set(ws, { ...att, leases }, kept === undefined || leaseNeedsWrite(this.attachments.written(ws)?.leases[aor], kept));
+    this.attachments.set(ws, { ...att, leases });
   }
 
   /** Whether a lease for `aor` would fit (asked before the AOR grants one). */

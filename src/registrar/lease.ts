@@ -11,7 +11,7 @@ import type { DigestAlgorithm } from '../auth/digest.js';
 import { verifyDigest } from '../auth/digest.js';
 import type { DigestCredentials } from '../sip/auth-header.js';
 import type { SipError } from '../sip/errors.js';
-import { EXPIRY_GRACE_MS, needsWrite, remainingSeconds, sameReachability, type Binding } from './bindings.js';
+import { EXPIRY_GRACE_MS, remainingSeconds, sameReachability, type Binding } from './bindings.js';
 import { applyRegister, type RegisterRequest, type RegistrarPolicy } from './register.js';
 
 /** The part of the account a lease carries: one HA1, for the algorithm the device authenticated with. */
@@ -101,26 +101,6 @@ export function refreshLocally(lease: Lease, req: RegisterRequest, policy: Regis
   }
   const updated: Lease = { ...lease, bindings };
   return { kind: 'local', lease: updated, contacts: leaseContacts(updated, now), expires };
-}
-
-/**
- * Whether `next` must be written over the lease as the flow's attachment last kept it (`written`), for the
- * same reason and by the same rule as the AOR's rows (`needsWrite`): a refresh that moves each expiry later
- * by less than half the grace is written behind. After a hibernation the kept expiry is then at most that
- * much early, and the flow still counts the binding live until at least its real expiry plus half the grace
- * (`holdsLiveBinding`), so no delivery to a live binding is refused. The kept CSeq may lag too; a request
- * replayed across the hibernation is refused by its nonce (`stale=true`). Anything else (a new grant, other
- * contacts, a horizon, a keepalive) is written at once.
- */
-export function leaseNeedsWrite(written: Lease | undefined, next: Lease): boolean {
-  if (written === undefined || written.horizon !== next.horizon || written.account !== next.account
-    || written.others !== next.others || written.device !== next.device || written.bindings.length !== next.bindings.length) return true;
-  for (let i = 0; i < next.bindings.length; i++) {
-    const b = next.bindings[i]!;
-    const stored = written.bindings[i]!.key === b.key ? written.bindings[i] : written.bindings.find((o) => o.key === b.key);
-    if (needsWrite(stored, b)) return true;
-  }
-  return false;
 }
 
 /** Whether one of the flow's bindings is still within its interval plus the grace. */

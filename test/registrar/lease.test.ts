@@ -6,7 +6,7 @@ import { computeDigestResponse, computeHA1 } from '../../src/auth/digest.js';
 import { parseCredentials } from '../../src/sip/auth-header.js';
 import { applyRegister, type RegisterRequest } from '../../src/registrar/register.js';
 import { EXPIRY_GRACE_MS } from '../../src/registrar/bindings.js';
-import { applyLeaseUpdate, holdsLiveBinding, keepaliveLocally, leaseContacts, leaseNeedsWrite, refreshLocally, verifyLease, type Lease } from '../../src/registrar/lease.js';
+import { applyLeaseUpdate, holdsLiveBinding, keepaliveLocally, leaseContacts, refreshLocally, verifyLease, type Lease } from '../../src/registrar/lease.js';
 
 const policy = { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxBindings: 16 };
 const T0 = 1_700_000_000_000;
@@ -61,36 +61,6 @@ describe('refreshLocally', () => {
     for (const r of asks) expect(refreshLocally(lease(), r, policy, T0 + 1000).kind, JSON.stringify(r)).toBe('ask');
     expect(refreshLocally(lease(), req({ cseq: 3, expires: '7200' }), policy, HORIZON - 1000).kind).toBe('ask');
     expect(refreshLocally(lease(), req({ cseq: 3 }), policy, HORIZON).kind).toBe('ask');
-  });
-});
-
-describe('leaseNeedsWrite', () => {
-  const local = (l: Lease, over: Partial<RegisterRequest>, now: number) => {
-    const d = refreshLocally(l, req(over), policy, now);
-    if (d.kind !== 'local') throw new Error(d.kind);
-    return d.lease;
-  };
-
-  it('writes a refresh behind only while each expiry moves later by less than half the grace', () => {
-    const written = local(lease(), { cseq: 3 }, T0 + 1000);
-    // Seconds later, same interval: the kept expiry is at most half the grace early, and so is the CSeq.
-    expect(leaseNeedsWrite(written, local(written, { cseq: 4 }, T0 + 1000 + EXPIRY_GRACE_MS / 2 - 1))).toBe(false);
-    expect(leaseNeedsWrite(written, local(written, { cseq: 4 }, T0 + 1000 + EXPIRY_GRACE_MS / 2))).toBe(true);
-    // A real device's refresh (minutes later), a longer or a shorter interval: written at once.
-    expect(leaseNeedsWrite(written, local(written, { cseq: 4 }, T0 + 300_000))).toBe(true);
-    expect(leaseNeedsWrite(written, local(written, { cseq: 4, expires: '3600' }, T0 + 2000))).toBe(true);
-    expect(leaseNeedsWrite(written, local(written, { cseq: 4, expires: '300' }, T0 + 2000))).toBe(true);
-  });
-
-  it('writes every other change at once: a first lease, a new grant, other contacts, a keepalive', () => {
-    const written = local(lease({ online: true, lastKeepaliveAt: null }), { cseq: 3 }, T0 + 1000);
-    expect(leaseNeedsWrite(undefined, written)).toBe(true);
-    expect(leaseNeedsWrite(written, { ...written, horizon: written.horizon + 1 })).toBe(true);
-    expect(leaseNeedsWrite(written, { ...written, account: { ...written.account } })).toBe(true);
-    expect(leaseNeedsWrite(written, applyLeaseUpdate(written, { others: [] })!)).toBe(true);
-    expect(leaseNeedsWrite(written, keepaliveLocally(written, T0 + 2000)!)).toBe(true);
-    expect(leaseNeedsWrite(written, { ...written, bindings: [] })).toBe(true);
-    expect(leaseNeedsWrite(written, { ...written })).toBe(false);
   });
 });
 
