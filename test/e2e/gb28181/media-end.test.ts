@@ -10,63 +10,26 @@
  * - a download the camera ends with MediaStatus 121 and its own BYE at once: both answered, ended once;
  * - the HTTP-fMP4 play URL (`mp4`), which the media server serves as a stream a browser's <video> plays.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type Service } from '../harness.js';
-import { eventually, startTestBridge, type TestBridge } from '../udp/udp-kit.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../udp/udp-kit.js';
 import { gbApi, newDeviceId } from './gb-kit.js';
-import { MediaCamera } from './media-camera.js';
-import { ZlmStandin } from './zlm-standin.js';
+import type { MediaCamera } from './media-camera.js';
+import { mediaLab, post } from './media-lab.js';
 import type { MediaSession } from '../../../src/media/media-session.js';
 
 const SECRET = 'zlm-api-secret-for-end-tests';
 const SERVER_ID = 'zlm-standin-end';
 
-let zlm: ZlmStandin;
-let svc: Service;
-let bridge: TestBridge;
-const cameras: MediaCamera[] = [];
-
-beforeAll(async () => {
-  // Readers are not checked by delay here; no RTP for 20 s is a timeout (not reached: the cameras stream).
-  zlm = await ZlmStandin.start({ secret: SECRET, mediaServerId: SERVER_ID, rtpTimeoutMs: 20_000, noneReaderDelayMs: 600_000 });
-  svc = await startService({ ZLM_URL: zlm.url, ZLM_SECRET: SECRET, ZLM_MEDIA_SERVER_ID: SERVER_ID });
-  bridge = await startTestBridge(svc.ws);
-  zlm.hookUrl = (event) => `${svc.http}/zlm/hook/${event}?secret=${SECRET}`;
-});
-afterEach(() => {
-  for (const c of cameras.splice(0)) c.close();
-});
-afterAll(async () => {
-  await bridge?.close();
-  await svc?.close();
-  await zlm?.close();
-});
-
-const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
+const lab = mediaLab({ secret: SECRET, mediaServerId: SERVER_ID, rtpTimeoutMs: 20_000 });
+const { camera, session, sessionUntil } = lab;
 const status = (answer: string) => Number(answer.slice(8, 11));
 
-async function camera(): Promise<MediaCamera> {
-  const cam = await MediaCamera.open(newDeviceId('132'), bridge.port);
-  cameras.push(cam);
-  await cam.register();
-  const dev = await eventually(() => gbApi<{ online: boolean }>(svc, `/devices/${cam.id}`), (d) => d.status === 200 && d.body.online);
-  expect(dev.body.online, dev.text).toBe(true);
-  return cam;
-}
-
 type Started = { callId: string; stream: { stream: string }; urls: Record<string, string> };
-
-async function session(stream: string): Promise<MediaSession | undefined> {
-  const r = await gbApi<{ sessions: MediaSession[] }>(svc, '/media/sessions');
-  expect(r.status, r.text).toBe(200);
-  return r.body.sessions.find((s) => s.stream === stream);
-}
-const sessionUntil = (stream: string, ok: (s: MediaSession | undefined) => boolean) => eventually(() => session(stream), ok, 15_000, 100);
-const closes = (stream: string) => zlm.calls.filter((c) => c.api === 'closeRtpServer' && c.args.stream_id === stream);
+const closes = (stream: string) => lab.zlm.calls.filter((c) => c.api === 'closeRtpServer' && c.args.stream_id === stream);
 
 /** Start `kind` on a camera and wait until its stream is live; the answer and the INVITE the camera got. */
 async function streaming(cam: MediaCamera, path: string, body: Record<string, unknown>) {
-  const start = await gbApi<Started>(svc, `/devices/${cam.id}/${path}`, post(body));
+  const start = await gbApi<Started>(lab.svc, `/devices/${cam.id}/${path}`, post(body));
   expect(start.status, start.text).toBe(200);
   const invite = await cam.waitFor('INVITE', (r) => r.header('call-id') === start.body.callId);
   await cam.waitFor('ACK', (r) => r.header('call-id') === start.body.callId);
@@ -86,21 +49,21 @@ describe('a device ends a media session (BYE, MediaStatus 121)', () => {
     expect(status(await cam.bye(invite))).toBe(200);
     const ended = await sessionUntil(stream, (s) => s?.state === 'ended');
     expect(ended).toMatchObject({ state: 'ended', reason: 'device hung up', callId: start.callId });
-    await eventually(() => zlm.servers.has(stream), (open) => !open);
+    await eventually(() => lab.zlm.servers.has(stream), (open) => !open);
     expect(closes(stream)).toHaveLength(1);
     // The closed receiver unregisters the stream, as ZLM's does; the hook is heard and the session stays ended.
-    const gone = await eventually(() => zlm.posted('on_stream_changed').filter((h) => h.body.stream === stream && h.body.regist === false), (l) => l.length > 0);
+    const gone = await eventually(() => lab.zlm.posted('on_stream_changed').filter((h) => h.body.stream === stream && h.body.regist === false), (l) => l.length > 0);
     expect(gone.map((h) => h.status)).toContain(200);
     expect(await session(stream)).toMatchObject({ state: 'ended', reason: 'device hung up' });
-    const active = await gbApi<{ sessions: MediaSession[] }>(svc, `/media/sessions?device=${cam.id}&active=true`);
+    const active = await gbApi<{ sessions: MediaSession[] }>(lab.svc, `/media/sessions?device=${cam.id}&active=true`);
     expect(active.body.sessions).toEqual([]);
-    const dev = await gbApi<{ sessions: Array<{ callId: string }> }>(svc, `/devices/${cam.id}`);
+    const dev = await gbApi<{ sessions: Array<{ callId: string }> }>(lab.svc, `/devices/${cam.id}`);
     expect(dev.body.sessions).toEqual([]);
     expect(cam.received.map((r) => r.method)).not.toContain('BYE');
 
     // The dialog is gone: a BYE in it again is 481 (RFC 3261 §15.1.2), and the API has nothing to stop.
     expect(status(await cam.bye(invite))).toBe(481);
-    expect((await gbApi(svc, `/devices/${cam.id}/sessions/${encodeURIComponent(start.callId)}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await gbApi(lab.svc, `/devices/${cam.id}/sessions/${encodeURIComponent(start.callId)}`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('the end of a playback: MediaStatus 121 → 200, then the platform BYEs; the session ended, the receiver closed', async () => {
@@ -112,9 +75,9 @@ describe('a device ends a media session (BYE, MediaStatus 121)', () => {
     const bye = await cam.waitFor('BYE');
     expect(bye.header('call-id')).toBe(start.callId);
     expect(await sessionUntil(stream, (s) => s?.state === 'ended')).toMatchObject({ state: 'ended', reason: 'end of media (MediaStatus 121)', kind: 'playback' });
-    await eventually(() => zlm.servers.has(stream), (open) => !open);
+    await eventually(() => lab.zlm.servers.has(stream), (open) => !open);
     expect(closes(stream)).toHaveLength(1);
-    const dev = await gbApi<{ sessions: Array<{ callId: string }> }>(svc, `/devices/${cam.id}`);
+    const dev = await gbApi<{ sessions: Array<{ callId: string }> }>(lab.svc, `/devices/${cam.id}`);
     expect(dev.body.sessions).toEqual([]);
   });
 
@@ -127,8 +90,8 @@ describe('a device ends a media session (BYE, MediaStatus 121)', () => {
     // The AOR decided before its 200 (only the media-server work runs after): the stream is still live, and
     // it is the API stop that ends it.
     expect(await session(stream)).toMatchObject({ state: 'live' });
-    expect(zlm.servers.has(stream)).toBe(true);
-    expect((await gbApi(svc, `/devices/${cam.id}/live/${encodeURIComponent(start.callId)}`, { method: 'DELETE' })).status).toBe(200);
+    expect(lab.zlm.servers.has(stream)).toBe(true);
+    expect((await gbApi(lab.svc, `/devices/${cam.id}/live/${encodeURIComponent(start.callId)}`, { method: 'DELETE' })).status).toBe(200);
     expect(await session(stream)).toMatchObject({ state: 'ended', reason: 'stopped by the API' });
     expect(cam.received.filter((r) => r.method === 'BYE')).toHaveLength(1);
   });
@@ -141,22 +104,22 @@ describe('a device ends a media session (BYE, MediaStatus 121)', () => {
     expect([200, 481]).toContain(status(await cam.bye(invite)));
     const ended = await sessionUntil(stream, (s) => s?.state === 'ended');
     expect(['end of media (MediaStatus 121)', 'device hung up']).toContain(ended!.reason);
-    await eventually(() => zlm.servers.has(stream), (open) => !open);
+    await eventually(() => lab.zlm.servers.has(stream), (open) => !open);
     expect(closes(stream)).toHaveLength(1);
   });
 
   it('the mp4 URL (HTTP-fMP4) is ZLM\'s .live.mp4 of the stream, served as fMP4 to a reader', async () => {
     const cam = await camera();
     const { start, stream } = await streaming(cam, 'live', {});
-    expect(start.urls.mp4).toBe(`${zlm.url}/rtp/${stream}.live.mp4`);
+    expect(start.urls.mp4).toBe(`${lab.zlm.url}/rtp/${stream}.live.mp4`);
     const player = new AbortController();
     const mp4 = await fetch(start.urls.mp4!, { signal: player.signal });
     expect(mp4.status).toBe(200);
     expect(mp4.headers.get('content-type')).toBe('video/mp4');
     const head = await mp4.body!.getReader().read();
     expect(Buffer.from(head.value!).subarray(4, 8).toString()).toBe('ftyp');
-    expect(zlm.servers.get(stream)?.readers).toBe(1);
+    expect(lab.zlm.servers.get(stream)?.readers).toBe(1);
     player.abort();
-    expect((await gbApi(svc, `/devices/${cam.id}/live/${encodeURIComponent(start.callId)}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await gbApi(lab.svc, `/devices/${cam.id}/live/${encodeURIComponent(start.callId)}`, { method: 'DELETE' })).status).toBe(200);
   });
 });
